@@ -1,0 +1,94 @@
+"""The ``mixcast`` command: serve, migrate, demo, check-counters."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from mixcast.db.urls import DatabaseURL
+from mixcast.settings import Settings
+
+
+def _migrate(settings: Settings) -> None:
+    from mixcast.db.migrate import upgrade
+
+    upgrade(DatabaseURL.parse(settings.effective_database_url))
+    print("database is at the newest schema")
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        "mixcast.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        loop="uvloop",
+        http="httptools",
+        access_log=args.access_log,
+        proxy_headers=True,
+        forwarded_allow_ips=args.forwarded_allow_ips,
+        log_level="info",
+    )
+
+
+def _demo(settings: Settings) -> None:
+    from mixcast.demo.loader import load_demo
+
+    summary = asyncio.run(load_demo(settings))
+    print(summary)
+
+
+def _check_counters(settings: Settings) -> int:
+    from mixcast.db.counters import drifted
+    from mixcast.db.database import connect
+
+    async def run() -> list[str]:
+        db = await connect(DatabaseURL.parse(settings.effective_database_url))
+        try:
+            return await drifted(db)
+        finally:
+            await db.close()
+
+    problems = asyncio.run(run())
+    for line in problems:
+        print(line)
+    print("counters agree with their rows" if not problems else f"{len(problems)} drifted")
+    return 1 if problems else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="mixcast", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the site and the API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--access-log", action="store_true")
+    serve.add_argument(
+        "--forwarded-allow-ips", default="127.0.0.1",
+        help="proxies whose X-Forwarded-Proto/For are trusted",
+    )
+    commands.add_parser("migrate", help="bring the database schema up to date")
+    commands.add_parser("demo", help="load the demo data (idempotent)")
+    commands.add_parser("check-counters", help="compare every counter with its rows")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    settings = Settings.from_env()
+    if args.command == "migrate":
+        _migrate(settings)
+    elif args.command == "serve":
+        _serve(settings, args)
+    elif args.command == "demo":
+        _demo(settings)
+    elif args.command == "check-counters":
+        return _check_counters(settings)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Users: creation, look-up by username, reserved names, and the follow relation."""

@@ -1,0 +1,56 @@
+"""The API as an ASGI app: the route table, CORS preflights, 404/405 in the API's error shape and
+the 301 that adds a missing trailing slash."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.routing import Match, Route, Router
+from starlette.types import Receive, Scope, Send
+
+from mixcast.api.endpoint import endpoint
+from mixcast.api.objects import ObjectHandlers
+from mixcast.api.responses import error_response, preflight, slash_redirect
+from mixcast.api.routes import ApiRoute, api_routes
+from mixcast.errors import NotFound
+from mixcast.services import Services
+
+MAX_PATH = 2048
+
+
+class ApiApp:
+    def __init__(self, services: Services) -> None:
+        self.table: list[ApiRoute] = api_routes(ObjectHandlers(services.db))
+        settings = services.settings
+        self.router = Router(
+            # Routes take every method; the endpoint answers 405 in the API's error shape.
+            [Route(r.path, endpoint(settings, r.methods)(r.handler)) for r in self.table],
+            redirect_slashes=False,
+            default=self.not_found,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "OPTIONS":
+            headers = dict(scope["headers"])
+            requested = headers.get(b"access-control-request-headers", b"").decode("latin-1")
+            await preflight(requested[:512] or None)(scope, receive, send)
+            return
+        if scope["type"] == "http" and len(scope["path"]) > MAX_PATH:
+            await self.not_found(scope, receive, send)
+            return
+        scope.setdefault("router", self.router)
+        await self.router(scope, receive, send)
+
+    def _matches(self, scope: Scope) -> bool:
+        return any(route.matches(scope)[0] != Match.NONE for route in self.router.routes)
+
+    async def not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        path: str = scope["path"]
+        if scope["method"] in ("GET", "HEAD") and not path.endswith("/"):
+            slashed = {**scope, "path": path + "/"}
+            if self._matches(slashed):
+                raw = scope.get("raw_path") or path.encode()
+                await slash_redirect(raw, scope["query_string"])(scope, receive, send)
+                return
+        error = NotFound("There is nothing at this address.")
+        await error_response(request, error)(scope, receive, send)

@@ -1,0 +1,74 @@
+"""The wrapper every API handler goes through: parse the shared parameters into a
+``RenderContext``, run the handler, and turn any ``AppError`` into the API's error body."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from mixcast.api.params import parse_callback, parse_flag
+from mixcast.api.render import RenderContext
+from mixcast.api.responses import api_response, error_response
+from mixcast.errors import AppError, MethodNotAllowed
+from mixcast.settings import Settings
+
+log = logging.getLogger("mixcast.api")
+
+Handler = Callable[[Request, RenderContext], Awaitable[Any]]
+
+
+class ServerError(AppError):
+    pass
+
+
+def request_api_base(request: Request) -> str:
+    """Scheme, host and API prefix of this request: the base of every link we emit (§1)."""
+    scope = request.scope
+    host = request.headers.get("host") or "localhost"
+    return f"{scope['scheme']}://{host}{scope.get('root_path', '')}"
+
+
+def render_context(request: Request, settings: Settings) -> RenderContext:
+    query = request.query_params
+    parse_callback(query.get("callback"))  # a junk callback is an error before anything else
+    return RenderContext(
+        site=str(settings.site_url),
+        api=request_api_base(request),
+        metadata=parse_flag("metadata", query.get("metadata")),
+    )
+
+
+def endpoint(
+    settings: Settings, methods: tuple[str, ...] = ("GET",)
+) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
+    """Decorate ``handler(request, ctx) -> payload`` into a Starlette endpoint for ``methods``."""
+    allowed = frozenset(methods) | ({"HEAD"} if "GET" in methods else set())
+    allow_header = ", ".join(sorted(allowed | {"OPTIONS"}))
+
+    def decorate(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        @wraps(handler)
+        async def run(request: Request) -> Response:
+            try:
+                if request.method not in allowed:
+                    raise MethodNotAllowed(
+                        f"{request.method} is not allowed here.", headers={"Allow": allow_header}
+                    )
+                ctx = render_context(request, settings)
+                payload = await handler(request, ctx)
+            except AppError as error:
+                return error_response(request, error)
+            except Exception:
+                log.exception("unhandled error in %s", handler.__name__)
+                return error_response(request, ServerError("Something went wrong on our side."))
+            if isinstance(payload, Response):
+                return payload
+            return api_response(request, payload)
+
+        return run
+
+    return decorate

@@ -1,0 +1,60 @@
+"""Single objects: ``/<user>/``, ``/<user>/<slug>/`` and the tag and city objects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+
+from mixcast.accounts.users import get_user
+from mixcast.api import render
+from mixcast.api.render import RenderContext
+from mixcast.db.database import Database
+from mixcast.errors import NotFound
+from mixcast.shows.shows import SECTIONS_OF_SHOW, TAGS_OF_SHOW, get_show
+from mixcast.shows.visibility import visible_by_key
+from mixcast.tags.tags import CITY, GENRE, get_tag
+
+
+class ObjectHandlers:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def user(self, request: Request, ctx: RenderContext) -> dict[str, Any]:
+        username = request.path_params["user"]
+        user = await get_user(self.db, username)
+        if user is None:
+            raise NotFound(f"No user is called {username[:64]!r}.")
+        return render.user_full(ctx, user)
+
+    async def show(self, request: Request, ctx: RenderContext) -> dict[str, Any]:
+        username, slug = request.path_params["user"], request.path_params["show"]
+        show = await get_show(self.db, username, slug)
+        if show is None or not visible_by_key(show, ctx.viewer_id):
+            raise NotFound("No such show.")
+        tags = await self.db.fetch_all(TAGS_OF_SHOW, {"id": show["id"]})
+        sections = await self.db.fetch_all(SECTIONS_OF_SHOW, {"id": show["id"]})
+        return render.show_full(ctx, show, list(tags), list(sections))
+
+    async def tag(self, request: Request, ctx: RenderContext) -> dict[str, Any]:
+        """``funk``, ``city:athens`` or ``funk+city:athens``: each named part must exist."""
+        parts = parse_tag_path(request.path_params["tag"])
+        if parts is None:
+            raise NotFound("No such tag.")
+        genre_slug, city_slug = parts
+        genre = await get_tag(self.db, GENRE, genre_slug) if genre_slug else None
+        city = await get_tag(self.db, CITY, city_slug) if city_slug else None
+        if (genre_slug and genre is None) or (city_slug and city is None):
+            raise NotFound("No such tag.")
+        return render.tag_object(ctx, genre, city)
+
+
+def parse_tag_path(spec: str) -> tuple[str | None, str | None] | None:
+    """Split a tag path segment into (genre slug, city slug); None when it is malformed."""
+    if spec.startswith("city:"):
+        city = spec.removeprefix("city:")
+        return (None, city) if city and "+" not in city else None
+    genre, sep, city = spec.partition("+city:")
+    if sep:
+        return (genre, city) if genre and city else None
+    return (spec, None) if spec and ":" not in spec and "+" not in spec else None

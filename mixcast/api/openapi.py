@@ -1,0 +1,194 @@
+"""The OpenAPI 3.1 document of the API, built from the route table (``api.routes``) and the
+object schemas below, which mirror ``api.render``. Published at ``/developers/openapi.json``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mixcast import __version__
+from mixcast.api.render import SHOW_CONNECTIONS, TAG_CONNECTIONS, USER_CONNECTIONS
+from mixcast.api.routes import ApiRoute
+from mixcast.media.artwork import COVER_SIZES, SHOW_SIZES, USER_SIZES
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _obj(required: dict[str, Any], optional: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": list(required),
+        "properties": {**required, **(optional or {})},
+    }
+
+
+def _pictures(sizes: dict[str, tuple[int, int]]) -> dict[str, Any]:
+    schema = _obj({name: {"type": "string", "format": "uri"} for name in sizes})
+    schema["additionalProperties"] = False
+    return schema
+
+
+def _metadata(connections: tuple[str, ...]) -> dict[str, Any]:
+    links = _obj({name: {"type": "string", "format": "uri"} for name in connections})
+    return _obj({"connections": links})
+
+
+STRING = {"type": "string"}
+INT = {"type": "integer"}
+TIME = {"type": "string", "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"}
+KEY = {"type": "string", "pattern": "^/.*/$"}
+URL = {"type": "string", "format": "uri"}
+
+
+def _type(name: str) -> dict[str, Any]:
+    return {"type": {"const": name, "description": "Only with metadata=1."}}
+
+
+USER_BRIEF = {"key": KEY, "url": URL, "name": STRING, "username": STRING,
+              "pictures": _ref("UserPictures")}
+USER_COUNTS = ("favorite_count", "following_count", "follower_count", "listen_count",
+               "cloudcast_count")
+SHOW_BRIEF = {
+    "key": KEY, "url": URL, "name": STRING, "slug": STRING,
+    "tags": {"type": "array", "items": _ref("TagBrief")},
+    "user": _ref("UserBrief"), "pictures": _ref("ShowPictures"),
+    "created_time": TIME, "updated_time": TIME, "audio_length": INT,
+    **{c: INT for c in ("play_count", "favorite_count", "listener_count", "repost_count",
+                        "comment_count")},
+}
+NAMED = {"name": STRING, "key": KEY, "url": URL, "slug": STRING}
+
+COMPONENTS: dict[str, Any] = {
+    "UserPictures": _pictures(USER_SIZES),
+    "ShowPictures": _pictures(SHOW_SIZES),
+    "CoverPictures": _pictures(COVER_SIZES),
+    "UserBrief": _obj(USER_BRIEF, _type("user")),
+    "User": _obj(
+        {
+            **USER_BRIEF,
+            "cover_pictures": _ref("CoverPictures"),
+            "picture_primary_color": {"type": "string", "pattern": "^[0-9a-f]{6}$"},
+            "biog": STRING, "city": STRING, "country": STRING,
+            **{c: INT for c in USER_COUNTS},
+            "created_time": TIME, "updated_time": TIME,
+            "is_pro": {"type": "boolean"}, "is_premium": {"type": "boolean"},
+        },
+        {**_type("user"), "metadata": _metadata(USER_CONNECTIONS)},
+    ),
+    "TagBrief": _obj({"key": KEY, "url": URL, "name": STRING}, _type("tag")),
+    "Tag": _obj(
+        {"key": KEY, "url": URL, "name": STRING},
+        {**_type("tag"), "metadata": _metadata(TAG_CONNECTIONS)},
+    ),
+    "Section": {
+        "oneOf": [
+            _obj(
+                {
+                    "track": _obj({**NAMED, "artist": _obj(NAMED, _type("artist"))},
+                                  _type("track")),
+                    "position": INT, "start_time": {"type": ["integer", "null"]},
+                    "section_type": {"const": "track"},
+                },
+                _type("section"),
+            ),
+            _obj(
+                {
+                    "chapter": STRING, "position": INT,
+                    "start_time": {"type": ["integer", "null"]},
+                    "section_type": {"const": "chapter"},
+                },
+                _type("section"),
+            ),
+        ]
+    },
+    "ShowBrief": _obj(SHOW_BRIEF, _type("cloudcast")),
+    "Show": _obj(
+        {
+            **SHOW_BRIEF,
+            "description": STRING,
+            "picture_primary_color": {"type": "string", "pattern": "^[0-9a-f]{6}$"},
+            "sections": {"type": "array", "items": _ref("Section")},
+        },
+        {**_type("cloudcast"), "metadata": _metadata(SHOW_CONNECTIONS)},
+    ),
+    "Error": _obj(
+        {"error": _obj({"type": STRING, "message": STRING},
+                       {"retry_after": INT})},
+        {"details": {"type": "object",
+                     "additionalProperties": {"type": "array", "items": STRING}}},
+    ),
+}
+
+PARAMETERS: dict[str, Any] = {
+    "metadata": {
+        "name": "metadata", "in": "query", "required": False,
+        "description": "1 adds metadata.connections to the object and type to every object.",
+        "schema": {"type": "string", "enum": ["0", "1", "true", "false", "on", "off", "yes",
+                                             "no", ""]},
+    },
+    "callback": {
+        "name": "callback", "in": "query", "required": False,
+        "description": "JSONP: wrap the body in a call to this JavaScript identifier path; "
+        "served as text/javascript. Empty counts as absent.",
+        "schema": {"type": "string", "pattern": r"^([A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*)?$",
+                   "maxLength": 128},
+    },
+}
+
+ERRORS = {
+    "400": {"description": "A parameter the API cannot use (InvalidParameterException).",
+            "content": {"application/json": {"schema": _ref("Error")}}},
+    "404": {"description": "No such object (ResourceNotFoundException).",
+            "content": {"application/json": {"schema": _ref("Error")}}},
+}
+
+
+def _path_parameters(path: str) -> list[dict[str, Any]]:
+    names = [part[1:-1] for part in path.split("/") if part.startswith("{")]
+    return [
+        {"name": n, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
+        for n in names
+    ]
+
+
+def _operation(route: ApiRoute) -> dict[str, Any]:
+    return {
+        "operationId": route.operation_id,
+        "summary": route.summary,
+        "tags": [route.tag],
+        "parameters": [
+            *_path_parameters(route.path),
+            {"$ref": "#/components/parameters/metadata"},
+            {"$ref": "#/components/parameters/callback"},
+        ],
+        "responses": {
+            "200": {
+                "description": route.summary,
+                "content": {
+                    "application/json": {"schema": _ref(route.response)},
+                    "text/javascript": {"schema": {"type": "string"}},
+                },
+            },
+            **ERRORS,
+        },
+    }
+
+
+def build_openapi(routes: list[ApiRoute], api_url: str) -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    for route in routes:
+        for method in route.methods:
+            paths.setdefault(route.path, {})[method.lower()] = _operation(route)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "mixcast API",
+            "version": __version__,
+            "description": "Wire-compatible with the Mixcloud API. Every path also answers "
+            "without its trailing slash: GET with a 301 to the slashed path.",
+        },
+        "servers": [{"url": api_url}],
+        "paths": paths,
+        "components": {"schemas": COMPONENTS, "parameters": PARAMETERS},
+    }

@@ -1,0 +1,187 @@
+"""Rows to the API's object shapes (wire-format.md §3): users, shows, tags, sections.
+
+Rendering never queries: callers load a page's users, tags and sections in one query each and
+pass them in. ``type`` and ``metadata`` appear only when the request had ``metadata=1`` (§2.4).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from mixcast.clock import iso_z
+from mixcast.db.database import Row
+from mixcast.pictures.urls import DEFAULT_PRIMARY_COLOR, picture_map
+from mixcast.slugs import slugify
+
+USER_CONNECTIONS = (
+    "feed", "playlists", "comments", "followers", "favorites", "following", "cloudcasts",
+    "listens",
+)
+SHOW_CONNECTIONS = ("listeners", "similar", "favorites", "reposts", "comments")
+TAG_CONNECTIONS = ("popular", "hot", "new", "latest")
+
+
+@dataclass(frozen=True, slots=True)
+class RenderContext:
+    site: str  # public site base, e.g. https://www.example.com (object urls)
+    api: str  # this request's API base: scheme, host and prefix (connection links)
+    metadata: bool  # the request had metadata=1
+    viewer_id: int | None = None  # the token's user, when there is one
+
+
+def user_key(username: str) -> str:
+    return f"/{quote(username, safe='')}/"
+
+
+def show_key(username: str, slug: str) -> str:
+    return f"/{quote(username, safe='')}/{quote(slug, safe='')}/"
+
+
+def tag_key(genre: str | None, city: str | None) -> str:
+    parts = []
+    if genre:
+        parts.append(quote(genre, safe=""))
+    if city:
+        parts.append("city:" + quote(city, safe=""))
+    return f"/genres/{'+'.join(parts)}/"
+
+
+def _connections(ctx: RenderContext, key: str, names: tuple[str, ...]) -> dict[str, Any]:
+    return {"connections": {name: f"{ctx.api}{key}{name}/" for name in names}}
+
+
+def user_brief(ctx: RenderContext, username: str, name: str, picture_id: str | None) -> dict[str, Any]:
+    """A user nested in another object or listed: url, username, name, key, pictures."""
+    key = user_key(username)
+    out: dict[str, Any] = {
+        "key": key,
+        "url": ctx.site + key,
+        "name": name,
+        "username": username,
+        "pictures": picture_map(ctx.site, "profile", picture_id),
+    }
+    if ctx.metadata:
+        out["type"] = "user"
+    return out
+
+
+def user_full(ctx: RenderContext, user: Row) -> dict[str, Any]:
+    """``GET /<user>/``: exactly the 2018 key set (§3.2), which strict clients enforce."""
+    out = user_brief(ctx, user["username"], user["display_name"], user["picture_id"])
+    key = out["key"]
+    out.update(
+        cover_pictures=picture_map(ctx.site, "profile_cover", user["cover_picture_id"]),
+        picture_primary_color=user["picture_primary_color"] or DEFAULT_PRIMARY_COLOR,
+        biog=user["biog"],
+        city=user["city"],
+        country=user["country"],
+        favorite_count=user["favorite_count"],
+        following_count=user["following_count"],
+        follower_count=user["follower_count"],
+        listen_count=user["listen_count"],
+        cloudcast_count=user["cloudcast_count"],
+        created_time=iso_z(user["created_at"]),
+        updated_time=iso_z(user["updated_at"]),
+        is_pro=bool(user["is_pro"]),
+        is_premium=bool(user["is_premium"]),
+    )
+    if ctx.metadata:
+        out["metadata"] = _connections(ctx, key, USER_CONNECTIONS)
+    return out
+
+
+def tag(ctx: RenderContext, slug: str, name: str) -> dict[str, Any]:
+    """A genre tag nested in a show: key, url, name."""
+    key = tag_key(slug, None)
+    out: dict[str, Any] = {"key": key, "url": ctx.site + key, "name": name}
+    if ctx.metadata:
+        out["type"] = "tag"
+    return out
+
+
+def tag_object(
+    ctx: RenderContext, genre: Row | None, city: Row | None
+) -> dict[str, Any]:
+    """``GET /genres/<tag>/``, ``/genres/city:<c>/`` and ``/genres/<tag>+city:<c>/``."""
+    key = tag_key(genre["slug"] if genre else None, city["slug"] if city else None)
+    if genre and city:
+        name = f"{genre['name']} shows in {city['name']}"
+    elif genre:
+        name = f"{genre['name']} shows"
+    else:
+        assert city is not None
+        name = f"Shows in {city['name']}"
+    out: dict[str, Any] = {"key": key, "url": ctx.site + key, "name": name}
+    if ctx.metadata:
+        out["type"] = "tag"
+        out["metadata"] = _connections(ctx, key, TAG_CONNECTIONS)
+    return out
+
+
+def _stats_hidden(ctx: RenderContext, show: Row) -> bool:
+    return bool(show["hide_stats"]) and ctx.viewer_id != show["owner_id"]
+
+
+def show_brief(ctx: RenderContext, show: Row, tags: list[Row]) -> dict[str, Any]:
+    """A show in a list (§3.3 list form). Hidden stats render as 0, keeping every count an int."""
+    key = show_key(show["username"], show["slug"])
+    hidden = _stats_hidden(ctx, show)
+    out: dict[str, Any] = {
+        "key": key,
+        "url": ctx.site + key,
+        "name": show["name"],
+        "slug": show["slug"],
+        "tags": [tag(ctx, t["slug"], t["name"]) for t in tags],
+        "user": user_brief(ctx, show["username"], show["display_name"], show["user_picture_id"]),
+        "pictures": picture_map(ctx.site, "extaudio", show["picture_id"]),
+        "created_time": iso_z(show["published_at"] or show["created_at"]),
+        "updated_time": iso_z(show["updated_at"]),
+        "audio_length": show["audio_length"] or 0,
+        "play_count": 0 if hidden else show["play_count"],
+        "favorite_count": 0 if hidden else show["favorite_count"],
+        "listener_count": 0 if hidden else show["listener_count"],
+        "repost_count": 0 if hidden else show["repost_count"],
+        "comment_count": show["comment_count"],
+    }
+    if ctx.metadata:
+        out["type"] = "cloudcast"
+    return out
+
+
+def section(ctx: RenderContext, row: Row) -> dict[str, Any]:
+    """A tracklist entry: a track (artist and song) or a chapter (§3.3 Sections)."""
+    out: dict[str, Any]
+    if row["section_type"] == "chapter":
+        out = {"chapter": row["chapter"]}
+    else:
+        artist_slug, song_slug = slugify(row["artist"]) or "-", slugify(row["song"]) or "-"
+        artist_key = f"/artist/{quote(artist_slug, safe='')}/"
+        track_key = f"/track/{quote(artist_slug, safe='')}/{quote(song_slug, safe='')}/"
+        artist = {"name": row["artist"], "key": artist_key, "url": ctx.site + artist_key,
+                  "slug": artist_slug}
+        track = {"name": row["song"], "key": track_key, "url": ctx.site + track_key,
+                 "slug": song_slug, "artist": artist}
+        if ctx.metadata:
+            artist["type"] = "artist"
+            track["type"] = "track"
+        out = {"track": track}
+    out.update(position=row["position"], start_time=row["start_time"],
+               section_type=row["section_type"])
+    if ctx.metadata:
+        out["type"] = "section"
+    return out
+
+
+def show_full(
+    ctx: RenderContext, show: Row, tags: list[Row], sections: list[Row]
+) -> dict[str, Any]:
+    """``GET /<user>/<slug>/``: the list form plus description, colour and sections."""
+    out = show_brief(ctx, show, tags)
+    out["description"] = show["description"]
+    out["picture_primary_color"] = show["picture_primary_color"] or DEFAULT_PRIMARY_COLOR
+    out["sections"] = [section(ctx, s) for s in sections]
+    if ctx.metadata:
+        out["metadata"] = _connections(ctx, out["key"], SHOW_CONNECTIONS)
+    return out

@@ -1,0 +1,99 @@
+"""``create_app(settings)``: the one ASGI app that serves both public base URLs.
+
+``MIXCAST_SITE_URL`` and ``MIXCAST_API_URL`` may share a host (``http://localhost:8000`` and
+``http://localhost:8000/api``) or not (``https://www.example.com`` and
+``https://api.example.com``). A request goes to the API when its path is under the API's prefix
+and, if the two bases have different hosts, its Host is the API's; everything else goes to the
+site. The matched prefix becomes ``root_path``, so links built from a request keep it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.types import Receive, Scope, Send
+
+from mixcast.api.app import ApiApp
+from mixcast.services import Services, open_services
+from mixcast.settings import BaseURL, Settings
+from mixcast.web.app import SiteApp
+
+log = logging.getLogger("mixcast")
+
+
+def _under(path: str, prefix: str) -> bool:
+    return not prefix or path == prefix or path.startswith(prefix + "/")
+
+
+def _host(scope: Scope) -> str:
+    for name, value in scope["headers"]:
+        if name == b"host":
+            return value.decode("latin-1").lower()
+    return ""
+
+
+class MixcastApp:
+    """Dispatches on host and path prefix to the API or the site; owns the lifespan."""
+
+    def __init__(self, settings: Settings, services: Services | None = None) -> None:
+        self.settings = settings
+        self.services = services
+        self._owns_services = services is None
+        self.api: ApiApp | None = None
+        self.site: SiteApp | None = None
+        if services is not None:
+            self._build(services)
+
+    def _build(self, services: Services) -> None:
+        self.api = ApiApp(services)
+        self.site = SiteApp(services, self.api.table)
+
+    def _route(self, scope: Scope) -> tuple[Any, BaseURL]:
+        api, site = self.settings.api_url, self.settings.site_url
+        path = scope["path"]
+        if api.host != site.host:
+            if _host(scope) == api.host and _under(path, api.prefix):
+                return self.api, api
+            return self.site, site
+        # Same host: the longer matching prefix wins (the API's is usually /api).
+        if api.prefix and _under(path, api.prefix):
+            return self.api, api
+        if _under(path, site.prefix):
+            return self.site, site
+        return self.api, api
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if self.services is None:  # served without a lifespan (some test clients)
+            self.services = await open_services(self.settings)
+            self._build(self.services)
+        app, base = self._route(scope)
+        if base.prefix:
+            scope = {**scope, "root_path": scope.get("root_path", "") + base.prefix}
+        await app(scope, receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    if self.services is None:
+                        self.services = await open_services(self.settings)
+                        self._build(self.services)
+                except Exception as exc:  # noqa: BLE001 - reported to the server, which exits
+                    log.exception("start-up failed")
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self.services is not None and self._owns_services:
+                    await self.services.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+def create_app(settings: Settings | None = None) -> MixcastApp:
+    return MixcastApp(settings or Settings.from_env())

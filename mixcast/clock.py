@@ -1,0 +1,21 @@
+"""Time as the schema stores it: integer microseconds since the Unix epoch, UTC."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+
+def now_us() -> int:
+    return time.time_ns() // 1000
+
+
+def iso_z(us: int) -> str:
+    """``2014-09-10T14:42:03Z``: the API's one time format (seconds, literal Z)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(us // 1_000_000))
+
+
+def from_datetime(value: datetime) -> int:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return int(value.timestamp() * 1_000_000)

@@ -1,0 +1,232 @@
+"""The request-time database: a few hand-written queries through the plain drivers.
+
+``connect(url)`` returns a ``Database`` for SQLite (the stdlib ``sqlite3``, called directly on the
+event loop: a point query costs tens of microseconds, less than a thread hop) or PostgreSQL
+(an ``asyncpg`` pool). Both take the same ``Query`` objects, written once with ``:name``
+parameters; a list or tuple value expands to ``(v1, v2, ...)`` for ``IN``.
+
+Reads go through ``Database.fetch_*``. Writes go through ``Database.transaction()``: the unit of
+work that a request or a job owns, and the one place that commits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, Protocol
+
+from mixcast.db.urls import DatabaseURL
+
+Row = Mapping[str, Any]
+Params = Mapping[str, Any]
+
+_PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+class Query:
+    """One SQL text with ``:name`` parameters, compiled once for each driver's paramstyle."""
+
+    __slots__ = ("names", "pg", "sqlite", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = " ".join(text.split())
+        self.sqlite = self.text  # sqlite3 takes :name natively
+        names: list[str] = []
+
+        def number(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in names:
+                names.append(name)
+            return f"${names.index(name) + 1}"
+
+        self.pg = _PARAM.sub(number, self.text)
+        self.names = tuple(names)
+
+    def __repr__(self) -> str:
+        return f"Query({self.text!r})"
+
+
+def _expand(query: Query, params: Params) -> tuple[Query, dict[str, Any]]:
+    """Rewrite ``:ids`` bound to a sequence as ``(:ids_0, :ids_1, ...)``."""
+    flat: dict[str, Any] = {}
+    text = query.text
+    for name, value in params.items():
+        if isinstance(value, list | tuple):
+            if not value:
+                # IN () is a syntax error; IN (NULL) matches nothing.
+                text = re.sub(rf"(?<![:\w]):{name}\b", "(NULL)", text)
+                continue
+            parts = [f"{name}_{i}" for i in range(len(value))]
+            text = re.sub(rf"(?<![:\w]):{name}\b", "(" + ", ".join(":" + p for p in parts) + ")", text)
+            flat.update(zip(parts, value, strict=True))
+        else:
+            flat[name] = value
+    return Query(text), flat
+
+
+def _needs_expand(params: Params) -> bool:
+    return any(isinstance(v, list | tuple) for v in params.values())
+
+
+class Connection(Protocol):
+    async def fetch_all(self, query: Query, params: Params | None = None) -> list[Row]: ...
+    async def fetch_one(self, query: Query, params: Params | None = None) -> Row | None: ...
+    async def fetch_value(self, query: Query, params: Params | None = None) -> Any: ...
+    async def execute(self, query: Query, params: Params | None = None) -> int: ...
+    async def execute_many(self, query: Query, rows: Iterable[Params]) -> None: ...
+
+
+class Database(Connection, Protocol):
+    dialect: str
+
+    def transaction(self) -> Any: ...  # an async context manager yielding a Connection
+    async def close(self) -> None: ...
+
+
+# ---------------------------------------------------------------- SQLite
+
+
+def _sqlite_connect(url: DatabaseURL) -> sqlite3.Connection:
+    conn = sqlite3.connect(
+        url.sqlite_path, isolation_level=None, check_same_thread=False, timeout=10.0
+    )
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA busy_timeout=10000")
+    return conn
+
+
+class _SQLiteConnection:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def _run(self, query: Query, params: Params | None) -> sqlite3.Cursor:
+        params = params or {}
+        if _needs_expand(params):
+            query, params = _expand(query, params)
+        return self._conn.execute(query.sqlite, params)
+
+    async def fetch_all(self, query: Query, params: Params | None = None) -> list[Row]:
+        return self._run(query, params).fetchall()
+
+    async def fetch_one(self, query: Query, params: Params | None = None) -> Row | None:
+        row: Row | None = self._run(query, params).fetchone()
+        return row
+
+    async def fetch_value(self, query: Query, params: Params | None = None) -> Any:
+        row = self._run(query, params).fetchone()
+        return None if row is None else row[0]
+
+    async def execute(self, query: Query, params: Params | None = None) -> int:
+        return self._run(query, params).rowcount
+
+    async def execute_many(self, query: Query, rows: Iterable[Params]) -> None:
+        self._conn.executemany(query.sqlite, list(rows))
+
+
+class SQLiteDatabase(_SQLiteConnection):
+    """Reads on one autocommit connection; writes on another, one transaction at a time.
+
+    SQLite allows one writer; an asyncio lock queues this process's transactions instead of
+    letting them spin on SQLITE_BUSY, and ``BEGIN IMMEDIATE`` takes the write lock up front so
+    a transaction never fails half-way on a lock upgrade. Other processes wait on busy_timeout.
+    """
+
+    dialect = "sqlite"
+
+    def __init__(self, url: DatabaseURL) -> None:
+        super().__init__(_sqlite_connect(url))
+        self._url = url
+        self._writer: sqlite3.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Connection]:
+        async with self._lock:
+            if self._writer is None:
+                self._writer = _sqlite_connect(self._url)
+            writer = self._writer
+            writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield _SQLiteConnection(writer)
+            except BaseException:
+                writer.execute("ROLLBACK")
+                raise
+            writer.execute("COMMIT")
+
+    async def close(self) -> None:
+        self._conn.close()
+        if self._writer is not None:
+            self._writer.close()
+
+
+# ---------------------------------------------------------------- PostgreSQL
+
+
+def _pg_args(query: Query, params: Params | None) -> tuple[str, Sequence[Any]]:
+    params = params or {}
+    if _needs_expand(params):
+        query, params = _expand(query, params)
+    return query.pg, [params[name] for name in query.names]
+
+
+class _PostgresConnection:
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+
+    async def fetch_all(self, query: Query, params: Params | None = None) -> list[Row]:
+        sql, args = _pg_args(query, params)
+        rows: list[Row] = await self._conn.fetch(sql, *args)
+        return rows
+
+    async def fetch_one(self, query: Query, params: Params | None = None) -> Row | None:
+        sql, args = _pg_args(query, params)
+        row: Row | None = await self._conn.fetchrow(sql, *args)
+        return row
+
+    async def fetch_value(self, query: Query, params: Params | None = None) -> Any:
+        sql, args = _pg_args(query, params)
+        return await self._conn.fetchval(sql, *args)
+
+    async def execute(self, query: Query, params: Params | None = None) -> int:
+        sql, args = _pg_args(query, params)
+        status: str = await self._conn.execute(sql, *args)
+        tail = status.rsplit(" ", 1)[-1]
+        return int(tail) if tail.isdigit() else 0
+
+    async def execute_many(self, query: Query, rows: Iterable[Params]) -> None:
+        await self._conn.executemany(query.pg, [[r[n] for n in query.names] for r in rows])
+
+
+class PostgresDatabase(_PostgresConnection):
+    """An asyncpg pool; each read borrows a connection, each transaction holds one."""
+
+    dialect = "postgresql"
+
+    def __init__(self, pool: Any) -> None:
+        super().__init__(pool)  # asyncpg's Pool has fetch/fetchrow/fetchval/execute too
+        self._pool = pool
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Connection]:
+        async with self._pool.acquire() as conn, conn.transaction():
+            yield _PostgresConnection(conn)
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+
+async def connect(url: DatabaseURL, *, pool_size: int = 10) -> Database:
+    if url.dialect == "sqlite":
+        return SQLiteDatabase(url)
+    import asyncpg
+
+    pool = await asyncpg.create_pool(
+        url.libpq, min_size=1, max_size=pool_size, statement_cache_size=256
+    )
+    return PostgresDatabase(pool)

@@ -1,0 +1,333 @@
+"""The whole schema, in SQLAlchemy Core. Alembic migrations are written against it and run the
+same on SQLite and PostgreSQL.
+
+Conventions:
+- Every time is an integer count of **microseconds since the Unix epoch, UTC** (``*_at``).
+  Integers compare and index the same on both databases, need no parsing on the hot read path,
+  and the sub-second part keeps keyset paging free of ties.
+- Counters (``follower_count``, ``play_count`` ...) live on the rows they describe and are
+  changed in the same transaction as the rows they count (see ``db.counters``).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+ID = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements INTEGER PKs only
+
+
+def _id() -> Column[int]:
+    return Column("id", ID, primary_key=True, autoincrement=True)
+
+
+def _time(name: str, nullable: bool = False) -> Column[int]:
+    return Column(name, BigInteger, nullable=nullable)
+
+
+def _count(name: str) -> Column[int]:
+    return Column(name, Integer, nullable=False, server_default="0")
+
+
+def _user_fk(name: str, nullable: bool = False) -> Column[int]:
+    return Column(name, ID, ForeignKey("users.id", ondelete="CASCADE"), nullable=nullable)
+
+
+def _show_fk(name: str = "show_id", nullable: bool = False) -> Column[int]:
+    return Column(name, ID, ForeignKey("shows.id", ondelete="CASCADE"), nullable=nullable)
+
+
+# Stored pictures. The original and every rendition live in storage under pictures/<id>/.
+pictures = Table(
+    "pictures",
+    metadata,
+    Column("id", String(32), primary_key=True),  # random hex, also the storage folder
+    Column("kind", String(16), nullable=False),  # profile | profile_cover | extaudio
+    Column("primary_color", String(6), nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    _time("created_at"),
+    CheckConstraint("kind IN ('profile', 'profile_cover', 'extaudio')", name="kind"),
+)
+
+users = Table(
+    "users",
+    metadata,
+    _id(),
+    Column("username", String(64), nullable=False),
+    # casefold(username): the lookup key, unique, so Spartacus and spartacus are one user.
+    Column("username_key", String(64), nullable=False, unique=True),
+    Column("display_name", String(128), nullable=False),
+    Column("email", String(254), nullable=True),
+    Column("password_hash", String(255), nullable=True),
+    Column("biog", Text, nullable=False, server_default=""),
+    Column("city", String(128), nullable=False, server_default=""),
+    Column("country", String(128), nullable=False, server_default=""),
+    Column("is_pro", Boolean, nullable=False, server_default="0"),
+    Column("is_premium", Boolean, nullable=False, server_default="0"),
+    Column("picture_id", String(32), ForeignKey("pictures.id"), nullable=True),
+    Column("cover_picture_id", String(32), ForeignKey("pictures.id"), nullable=True),
+    _count("follower_count"),
+    _count("following_count"),
+    _count("favorite_count"),
+    _count("listen_count"),
+    _count("cloudcast_count"),
+    _time("created_at"),
+    _time("updated_at"),
+)
+
+tags = Table(
+    "tags",
+    metadata,
+    _id(),
+    Column("kind", String(8), nullable=False),  # genre | city
+    Column("slug", String(128), nullable=False),
+    Column("name", String(128), nullable=False),
+    UniqueConstraint("kind", "slug", name="uq_tags_kind_slug"),
+    CheckConstraint("kind IN ('genre', 'city')", name="kind"),
+)
+
+shows = Table(
+    "shows",
+    metadata,
+    _id(),
+    _user_fk("owner_id"),
+    Column("slug", String(255), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("audio_length", Integer, nullable=True),  # whole seconds, known once probed
+    Column("picture_id", String(32), ForeignKey("pictures.id"), nullable=True),
+    # The owner's city when the show was uploaded: feeds /genres/city:<x>/ lists.
+    Column("city_tag_id", ID, ForeignKey("tags.id"), nullable=True),
+    Column("visibility", String(10), nullable=False, server_default="public"),
+    Column("status", String(10), nullable=False, server_default="received"),
+    Column("failure_reason", Text, nullable=True),
+    Column("hide_stats", Boolean, nullable=False, server_default="0"),
+    Column("disable_comments", Boolean, nullable=False, server_default="0"),
+    # Storage keys of the media the pipeline made; null until made.
+    Column("original_blob", String(255), nullable=True),
+    Column("stream_blob", String(255), nullable=True),
+    Column("waveform_blob", String(255), nullable=True),
+    _count("play_count"),
+    _count("favorite_count"),
+    _count("listener_count"),
+    _count("repost_count"),
+    _count("comment_count"),
+    Column("popular_score", Float, nullable=False, server_default="0"),
+    Column("hot_score", Float, nullable=False, server_default="0"),
+    _time("created_at"),
+    _time("updated_at"),
+    _time("published_at", nullable=True),  # first became public
+    _time("publish_at", nullable=True),  # scheduled publishing (visibility = scheduled)
+    UniqueConstraint("owner_id", "slug", name="uq_shows_owner_slug"),
+    CheckConstraint(
+        "visibility IN ('draft', 'unlisted', 'scheduled', 'public')", name="visibility"
+    ),
+    CheckConstraint("status IN ('received', 'processing', 'ready', 'failed')", name="status"),
+)
+Index("ix_shows_owner_created", shows.c.owner_id, shows.c.created_at)
+Index("ix_shows_published", shows.c.published_at)
+Index("ix_shows_city_published", shows.c.city_tag_id, shows.c.published_at)
+
+sections = Table(
+    "sections",
+    metadata,
+    _id(),
+    _show_fk(),
+    Column("position", Integer, nullable=False),
+    Column("section_type", String(8), nullable=False),  # track | chapter
+    Column("artist", String(255), nullable=True),
+    Column("song", String(255), nullable=True),
+    Column("chapter", String(255), nullable=True),
+    Column("start_time", Integer, nullable=True),
+    UniqueConstraint("show_id", "position", name="uq_sections_show_position"),
+    CheckConstraint(
+        "(section_type = 'track' AND artist IS NOT NULL AND song IS NOT NULL)"
+        " OR (section_type = 'chapter' AND chapter IS NOT NULL)",
+        name="shape",
+    ),
+)
+
+show_tags = Table(
+    "show_tags",
+    metadata,
+    _show_fk(),
+    Column("tag_id", ID, ForeignKey("tags.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    # Copied from the show so a tag's newest-first list is one index range scan.
+    _time("published_at", nullable=True),
+    UniqueConstraint("show_id", "tag_id", name="uq_show_tags_show_tag"),
+)
+Index("ix_show_tags_tag_published", show_tags.c.tag_id, show_tags.c.published_at)
+
+# Another account's invitation to be tagged as a host on the owner's shows.
+host_invitations = Table(
+    "host_invitations",
+    metadata,
+    _user_fk("owner_id"),
+    _user_fk("host_id"),
+    _time("created_at"),
+    _time("accepted_at", nullable=True),
+    UniqueConstraint("owner_id", "host_id", name="uq_host_invitations_owner_host"),
+)
+
+show_hosts = Table(
+    "show_hosts",
+    metadata,
+    _show_fk(),
+    _user_fk("user_id"),
+    Column("position", Integer, nullable=False),
+    UniqueConstraint("show_id", "user_id", name="uq_show_hosts_show_user"),
+)
+
+follows = Table(
+    "follows",
+    metadata,
+    _user_fk("follower_id"),
+    _user_fk("followee_id"),
+    _time("created_at"),
+    UniqueConstraint("follower_id", "followee_id", name="uq_follows_pair"),
+    CheckConstraint("follower_id <> followee_id", name="not_self"),
+)
+Index("ix_follows_follower_created", follows.c.follower_id, follows.c.created_at)
+Index("ix_follows_followee_created", follows.c.followee_id, follows.c.created_at)
+
+
+def _engagement(name: str) -> Table:
+    """favorites, reposts and listen_later share one shape: a user, a show, a time."""
+    table = Table(
+        name,
+        metadata,
+        _user_fk("user_id"),
+        _show_fk(),
+        _time("created_at"),
+        UniqueConstraint("user_id", "show_id", name=f"uq_{name}_pair"),
+    )
+    Index(f"ix_{name}_user_created", table.c.user_id, table.c.created_at)
+    Index(f"ix_{name}_show_created", table.c.show_id, table.c.created_at)
+    return table
+
+
+favorites = _engagement("favorites")
+reposts = _engagement("reposts")
+listen_later = _engagement("listen_later")
+
+listens = Table(
+    "listens",
+    metadata,
+    _id(),
+    _show_fk(),
+    _user_fk("user_id", nullable=True),  # null for anonymous listeners
+    # Who listened: "u:<user id>" or "a:<anonymous listener id>"; listener_count counts these.
+    Column("listener", String(64), nullable=False),
+    _time("created_at"),
+)
+Index("ix_listens_user_created", listens.c.user_id, listens.c.created_at)
+Index("ix_listens_show_created", listens.c.show_id, listens.c.created_at)
+Index("ix_listens_show_listener", listens.c.show_id, listens.c.listener)
+
+comments = Table(
+    "comments",
+    metadata,
+    _id(),
+    _user_fk("author_id"),
+    # A comment is on a show or on a user's profile, never both.
+    _show_fk(nullable=True),
+    _user_fk("profile_id", nullable=True),
+    Column("body", Text, nullable=False),
+    _time("created_at"),
+    CheckConstraint("(show_id IS NULL) <> (profile_id IS NULL)", name="one_target"),
+)
+Index("ix_comments_show_created", comments.c.show_id, comments.c.created_at)
+Index("ix_comments_profile_created", comments.c.profile_id, comments.c.created_at)
+
+playlists = Table(
+    "playlists",
+    metadata,
+    _id(),
+    _user_fk("owner_id"),
+    Column("slug", String(255), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    _count("cloudcast_count"),
+    _time("created_at"),
+    _time("updated_at"),
+    UniqueConstraint("owner_id", "slug", name="uq_playlists_owner_slug"),
+)
+
+playlist_items = Table(
+    "playlist_items",
+    metadata,
+    Column("playlist_id", ID, ForeignKey("playlists.id", ondelete="CASCADE"), nullable=False),
+    _show_fk(),
+    Column("position", Integer, nullable=False),
+    _time("created_at"),
+    UniqueConstraint("playlist_id", "show_id", name="uq_playlist_items_pair"),
+)
+
+oauth_apps = Table(
+    "oauth_apps",
+    metadata,
+    _id(),
+    _user_fk("owner_id"),
+    Column("name", String(128), nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("client_id", String(64), nullable=False, unique=True),
+    Column("client_secret_hash", String(128), nullable=False),  # sha256 hex; shown once
+    _time("created_at"),
+)
+
+oauth_redirect_uris = Table(
+    "oauth_redirect_uris",
+    metadata,
+    Column("app_id", ID, ForeignKey("oauth_apps.id", ondelete="CASCADE"), nullable=False),
+    Column("uri", String(2048), nullable=False),
+    UniqueConstraint("app_id", "uri", name="uq_oauth_redirect_uris_app_uri"),
+)
+
+oauth_codes = Table(
+    "oauth_codes",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("app_id", ID, ForeignKey("oauth_apps.id", ondelete="CASCADE"), nullable=False),
+    _user_fk("user_id"),
+    Column("redirect_uri", String(2048), nullable=True),
+    Column("code_challenge", String(128), nullable=True),  # PKCE S256
+    _time("expires_at"),
+    _time("used_at", nullable=True),
+)
+
+oauth_tokens = Table(
+    "oauth_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),  # sha256 hex of the token
+    Column("app_id", ID, ForeignKey("oauth_apps.id", ondelete="CASCADE"), nullable=False),
+    _user_fk("user_id"),
+    Column("code_hash", String(64), nullable=True),  # the code it came from
+    _time("created_at"),
+    _time("revoked_at", nullable=True),
+)
+Index("ix_oauth_tokens_user", oauth_tokens.c.user_id)

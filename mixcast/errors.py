@@ -1,0 +1,58 @@
+"""The one error type. The API renders it as ``{"error": {"type", "message", ...}}`` plus its
+headers, in one handler (``api.responses``); the site renders an error page from the same object.
+
+Domain code raises these; it never builds HTTP responses.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class AppError(Exception):
+    """An error a client can act on: a machine ``type``, an HTTP status and a message."""
+
+    type: ClassVar[str] = "ServerError"
+    http_status: ClassVar[int] = 500
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        extra: dict[str, Any] | None = None,
+        details: dict[str, list[str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extra = extra or {}
+        self.details = details
+        self.headers = headers or {}
+
+    def body(self) -> dict[str, Any]:
+        error: dict[str, Any] = {"type": self.type, "message": self.message, **self.extra}
+        body: dict[str, Any] = {"error": error}
+        if self.details is not None:
+            body["details"] = self.details
+        return body
+
+
+class NotFound(AppError):
+    type = "ResourceNotFoundException"
+    http_status = 404
+
+
+class InvalidParameter(AppError):
+    """A query parameter the API cannot use (junk paging values, bad callback, metadata=yes)."""
+
+    type = "InvalidParameterException"
+    http_status = 400
+
+
+class MethodNotAllowed(AppError):
+    type = "MethodNotAllowedException"
+    http_status = 405
+
+
+class ConfigError(Exception):
+    """The settings cannot be used; raised at start-up, never in a request."""

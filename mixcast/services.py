@@ -1,0 +1,31 @@
+"""The long-lived parts a running app shares: settings, the database and blob storage.
+
+Opened once per process (``open_services``) in the app's lifespan, closed when it stops.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mixcast.db.database import Database, connect
+from mixcast.db.urls import DatabaseURL
+from mixcast.pictures.store import ensure_defaults
+from mixcast.settings import Settings
+from mixcast.storage import BlobStore, open_store
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    store: BlobStore
+
+    async def close(self) -> None:
+        await self.db.close()
+
+
+async def open_services(settings: Settings) -> Services:
+    store = open_store(settings.effective_storage_url)
+    ensure_defaults(store)
+    db = await connect(DatabaseURL.parse(settings.effective_database_url))
+    return Services(settings=settings, db=db, store=store)

@@ -1,0 +1,74 @@
+"""One Settings object, read from the environment once.
+
+Every backend is one URL with an embedded default, parsed in exactly one factory (see
+``db.database.connect``, ``storage.open_store``). Nothing else reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from mixcast.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class BaseURL:
+    """A public base URL: scheme, host (with port) and an optional path prefix (no trailing /)."""
+
+    scheme: str
+    host: str
+    prefix: str
+
+    @classmethod
+    def parse(cls, url: str) -> BaseURL:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError(f"not an http(s) base URL: {url!r}")
+        if parts.query or parts.fragment:
+            raise ConfigError(f"a base URL takes no query or fragment: {url!r}")
+        return cls(parts.scheme, parts.netloc.lower(), parts.path.rstrip("/"))
+
+    def __str__(self) -> str:
+        return f"{self.scheme}://{self.host}{self.prefix}"
+
+    def join(self, key: str) -> str:
+        """The absolute URL of ``key`` (a path starting with /) under this base."""
+        return f"{self.scheme}://{self.host}{self.prefix}{key}"
+
+
+def _default_data_dir() -> Path:
+    return Path(os.environ.get("MIXCAST_DATA_DIR", "var")).resolve()
+
+
+@dataclass(frozen=True)
+class Settings:
+    site_url: BaseURL = field(default_factory=lambda: BaseURL.parse("http://localhost:8000"))
+    api_url: BaseURL = field(default_factory=lambda: BaseURL.parse("http://localhost:8000/api"))
+    data_dir: Path = field(default_factory=_default_data_dir)
+    database_url: str = ""
+    storage_url: str = ""
+    site_name: str = "mixcast"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        data_dir = Path(env.get("MIXCAST_DATA_DIR", "var")).resolve()
+        return cls(
+            site_url=BaseURL.parse(env.get("MIXCAST_SITE_URL", "http://localhost:8000")),
+            api_url=BaseURL.parse(env.get("MIXCAST_API_URL", "http://localhost:8000/api")),
+            data_dir=data_dir,
+            database_url=env.get("MIXCAST_DATABASE_URL", ""),
+            storage_url=env.get("MIXCAST_STORAGE_URL", ""),
+            site_name=env.get("MIXCAST_SITE_NAME", "mixcast"),
+        )
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'mixcast.db'}"
+
+    @property
+    def effective_storage_url(self) -> str:
+        return self.storage_url or f"file://{self.data_dir / 'media'}"

@@ -1,0 +1,1 @@
+"""Genre tags and city tags."""

@@ -1,0 +1,132 @@
+"""Test fixtures: a real database per test (SQLite by default, PostgreSQL when
+``MIXCAST_TEST_DATABASE_URL`` is set), the app served in-process, and helpers that read like the
+API's documentation (``api_get``, ``assert_api_error``, ``make_user``, ``make_show``).
+
+SQLite: the schema is migrated once per run into a template file, copied for each test.
+PostgreSQL: migrated once per run into the given database, every table truncated per test.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from mixcast.app import MixcastApp
+from mixcast.db.database import Query
+from mixcast.db.migrate import upgrade
+from mixcast.db.schema import metadata
+from mixcast.db.urls import DatabaseURL
+from mixcast.services import Services, open_services
+from mixcast.settings import BaseURL, Settings
+
+PG_URL = os.environ.get("MIXCAST_TEST_DATABASE_URL", "")
+BACKEND = "postgresql" if PG_URL else "sqlite"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run every ``async def`` test on asyncio through anyio's pytest plugin."""
+    for item in items:
+        if inspect.iscoroutinefunction(getattr(item, "obj", None)):
+            item.add_marker(pytest.mark.anyio)
+
+
+def pytest_report_header() -> str:
+    return f"mixcast test database: {BACKEND}"
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated database: a SQLite template file, or the PostgreSQL test database."""
+    if PG_URL:
+        upgrade(DatabaseURL.parse(PG_URL))
+        return PG_URL
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(DatabaseURL.parse(f"sqlite:///{path}"))
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def database_url(template_db: str, tmp_path: Path) -> str:
+    if PG_URL:
+        return PG_URL
+    path = tmp_path / "test.db"
+    shutil.copyfile(DatabaseURL.parse(template_db).sqlite_path, path)
+    return f"sqlite:///{path}"
+
+
+def make_settings(database_url: str, data_dir: Path, media: Path, **urls: str) -> Settings:
+    return Settings(
+        site_url=BaseURL.parse(urls.get("site", "http://testserver")),
+        api_url=BaseURL.parse(urls.get("api", "http://testserver/api")),
+        data_dir=data_dir,
+        database_url=database_url,
+        storage_url=f"file://{media}",
+    )
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One storage folder per run: the default pictures are made once, and stored pictures
+    have random ids, so tests never see each other's files."""
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path, media_dir: Path) -> Settings:
+    return make_settings(database_url, tmp_path, media_dir)
+
+
+_TRUNCATE = Query(
+    "TRUNCATE " + ", ".join(t.name for t in metadata.sorted_tables) + " RESTART IDENTITY CASCADE"
+)
+
+
+@pytest.fixture
+async def services(settings: Settings) -> AsyncIterator[Services]:
+    services = await open_services(settings)
+    if PG_URL:
+        async with services.db.transaction() as tx:
+            await tx.execute(_TRUNCATE)
+    try:
+        yield services
+    finally:
+        await services.close()
+
+
+@pytest.fixture
+async def client(services: Services) -> AsyncIterator[httpx.AsyncClient]:
+    app = MixcastApp(services.settings, services)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+# ------------------------------------------------------------------ helpers
+
+
+async def api_get(client: httpx.AsyncClient, path: str, **params: Any) -> httpx.Response:
+    """GET an API path (``/spartacus/``) under the API prefix."""
+    return await client.get("/api" + path, params=params or None)
+
+
+def assert_api_error(response: httpx.Response, *, status: int, type: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["access-control-allow-origin"] == "*"
+    body: dict[str, Any] = response.json()
+    assert set(body) == {"error"}, body
+    assert body["error"]["type"] == type, body
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    return body
+
