@@ -70,7 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--access-log", action="store_true")
     serve.add_argument(
-        "--forwarded-allow-ips", default="127.0.0.1",
+        "--forwarded-allow-ips",
+        default="127.0.0.1",
         help="proxies whose X-Forwarded-Proto/For are trusted",
     )
     commands.add_parser("migrate", help="bring the database schema up to date")

@@ -29,7 +29,7 @@ def _under(path: str, prefix: str) -> bool:
 def _host(scope: Scope) -> str:
     for name, value in scope["headers"]:
         if name == b"host":
-            return value.decode("latin-1").lower()
+            return bytes(value).decode("latin-1").lower()
     return ""
 
 
@@ -83,7 +83,7 @@ class MixcastApp:
                     if self.services is None:
                         self.services = await open_services(self.settings)
                         self._build(self.services)
-                except Exception as exc:  # noqa: BLE001 - reported to the server, which exits
+                except Exception as exc:
                     log.exception("start-up failed")
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
                     return

@@ -37,6 +37,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.anyio)
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI a skipped test is a failure: every database and service test must really run."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if os.environ.get("CI") == "true" and skipped and exitstatus == 0:
+        reporter.write_line(f"CI: {len(skipped)} test(s) skipped; skips fail the run in CI")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def pytest_report_header() -> str:
     return f"mixcast test database: {BACKEND}"
 
@@ -129,4 +138,3 @@ def assert_api_error(response: httpx.Response, *, status: int, type: str) -> dic
     assert body["error"]["type"] == type, body
     assert isinstance(body["error"]["message"], str) and body["error"]["message"]
     return body
-

@@ -10,15 +10,78 @@ from mixcast.errors import AppError
 USERNAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 RESERVED = frozenset(
-    """
-    about account accounts admin api app apps artist artists assets categories category city
-    cloudcast cloudcasts comments connect dashboard developer developers discover embed
-    embed-html embed-json explore favicon.ico favorites feed genres help home listen-later
-    listens login logout me media new notifications oauth oembed player player-widget playlists
-    popular privacy profile register repost reposts robots.txt search select settings signin
-    signout signup static tag tags terms thumbnailer track tracks upload uploads user users
-    widget www
-    """.split()
+    [
+        "about",
+        "account",
+        "accounts",
+        "admin",
+        "api",
+        "app",
+        "apps",
+        "artist",
+        "artists",
+        "assets",
+        "categories",
+        "category",
+        "city",
+        "cloudcast",
+        "cloudcasts",
+        "comments",
+        "connect",
+        "dashboard",
+        "developer",
+        "developers",
+        "discover",
+        "embed",
+        "embed-html",
+        "embed-json",
+        "explore",
+        "favicon.ico",
+        "favorites",
+        "feed",
+        "genres",
+        "help",
+        "home",
+        "listen-later",
+        "listens",
+        "login",
+        "logout",
+        "me",
+        "media",
+        "new",
+        "notifications",
+        "oauth",
+        "oembed",
+        "player",
+        "player-widget",
+        "playlists",
+        "popular",
+        "privacy",
+        "profile",
+        "register",
+        "repost",
+        "reposts",
+        "robots.txt",
+        "search",
+        "select",
+        "settings",
+        "signin",
+        "signout",
+        "signup",
+        "static",
+        "tag",
+        "tags",
+        "terms",
+        "thumbnailer",
+        "track",
+        "tracks",
+        "upload",
+        "uploads",
+        "user",
+        "users",
+        "widget",
+        "www",
+    ]
 )
 
 

@@ -45,17 +45,35 @@ def _type(name: str) -> dict[str, Any]:
     return {"type": {"const": name, "description": "Only with metadata=1."}}
 
 
-USER_BRIEF = {"key": KEY, "url": URL, "name": STRING, "username": STRING,
-              "pictures": _ref("UserPictures")}
-USER_COUNTS = ("favorite_count", "following_count", "follower_count", "listen_count",
-               "cloudcast_count")
+USER_BRIEF = {
+    "key": KEY,
+    "url": URL,
+    "name": STRING,
+    "username": STRING,
+    "pictures": _ref("UserPictures"),
+}
+USER_COUNTS = (
+    "favorite_count",
+    "following_count",
+    "follower_count",
+    "listen_count",
+    "cloudcast_count",
+)
 SHOW_BRIEF = {
-    "key": KEY, "url": URL, "name": STRING, "slug": STRING,
+    "key": KEY,
+    "url": URL,
+    "name": STRING,
+    "slug": STRING,
     "tags": {"type": "array", "items": _ref("TagBrief")},
-    "user": _ref("UserBrief"), "pictures": _ref("ShowPictures"),
-    "created_time": TIME, "updated_time": TIME, "audio_length": INT,
-    **{c: INT for c in ("play_count", "favorite_count", "listener_count", "repost_count",
-                        "comment_count")},
+    "user": _ref("UserBrief"),
+    "pictures": _ref("ShowPictures"),
+    "created_time": TIME,
+    "updated_time": TIME,
+    "audio_length": INT,
+    **{
+        c: INT
+        for c in ("play_count", "favorite_count", "listener_count", "repost_count", "comment_count")
+    },
 }
 NAMED = {"name": STRING, "key": KEY, "url": URL, "slug": STRING}
 
@@ -69,10 +87,14 @@ COMPONENTS: dict[str, Any] = {
             **USER_BRIEF,
             "cover_pictures": _ref("CoverPictures"),
             "picture_primary_color": {"type": "string", "pattern": "^[0-9a-f]{6}$"},
-            "biog": STRING, "city": STRING, "country": STRING,
+            "biog": STRING,
+            "city": STRING,
+            "country": STRING,
             **{c: INT for c in USER_COUNTS},
-            "created_time": TIME, "updated_time": TIME,
-            "is_pro": {"type": "boolean"}, "is_premium": {"type": "boolean"},
+            "created_time": TIME,
+            "updated_time": TIME,
+            "is_pro": {"type": "boolean"},
+            "is_premium": {"type": "boolean"},
         },
         {**_type("user"), "metadata": _metadata(USER_CONNECTIONS)},
     ),
@@ -85,16 +107,19 @@ COMPONENTS: dict[str, Any] = {
         "oneOf": [
             _obj(
                 {
-                    "track": _obj({**NAMED, "artist": _obj(NAMED, _type("artist"))},
-                                  _type("track")),
-                    "position": INT, "start_time": {"type": ["integer", "null"]},
+                    "track": _obj(
+                        {**NAMED, "artist": _obj(NAMED, _type("artist"))}, _type("track")
+                    ),
+                    "position": INT,
+                    "start_time": {"type": ["integer", "null"]},
                     "section_type": {"const": "track"},
                 },
                 _type("section"),
             ),
             _obj(
                 {
-                    "chapter": STRING, "position": INT,
+                    "chapter": STRING,
+                    "position": INT,
                     "start_time": {"type": ["integer", "null"]},
                     "section_type": {"const": "chapter"},
                 },
@@ -113,34 +138,45 @@ COMPONENTS: dict[str, Any] = {
         {**_type("cloudcast"), "metadata": _metadata(SHOW_CONNECTIONS)},
     ),
     "Error": _obj(
-        {"error": _obj({"type": STRING, "message": STRING},
-                       {"retry_after": INT})},
-        {"details": {"type": "object",
-                     "additionalProperties": {"type": "array", "items": STRING}}},
+        {"error": _obj({"type": STRING, "message": STRING}, {"retry_after": INT})},
+        {"details": {"type": "object", "additionalProperties": {"type": "array", "items": STRING}}},
     ),
 }
 
 PARAMETERS: dict[str, Any] = {
     "metadata": {
-        "name": "metadata", "in": "query", "required": False,
+        "name": "metadata",
+        "in": "query",
+        "required": False,
         "description": "1 adds metadata.connections to the object and type to every object.",
-        "schema": {"type": "string", "enum": ["0", "1", "true", "false", "on", "off", "yes",
-                                             "no", ""]},
+        "schema": {
+            "type": "string",
+            "enum": ["0", "1", "true", "false", "on", "off", "yes", "no", ""],
+        },
     },
     "callback": {
-        "name": "callback", "in": "query", "required": False,
+        "name": "callback",
+        "in": "query",
+        "required": False,
         "description": "JSONP: wrap the body in a call to this JavaScript identifier path; "
         "served as text/javascript. Empty counts as absent.",
-        "schema": {"type": "string", "pattern": r"^([A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*)?$",
-                   "maxLength": 128},
+        "schema": {
+            "type": "string",
+            "pattern": r"^([A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*)?$",
+            "maxLength": 128,
+        },
     },
 }
 
 ERRORS = {
-    "400": {"description": "A parameter the API cannot use (InvalidParameterException).",
-            "content": {"application/json": {"schema": _ref("Error")}}},
-    "404": {"description": "No such object (ResourceNotFoundException).",
-            "content": {"application/json": {"schema": _ref("Error")}}},
+    "400": {
+        "description": "A parameter the API cannot use (InvalidParameterException).",
+        "content": {"application/json": {"schema": _ref("Error")}},
+    },
+    "404": {
+        "description": "No such object (ResourceNotFoundException).",
+        "content": {"application/json": {"schema": _ref("Error")}},
+    },
 }
 
 

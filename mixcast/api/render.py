@@ -16,7 +16,13 @@ from mixcast.pictures.urls import DEFAULT_PRIMARY_COLOR, picture_map
 from mixcast.slugs import slugify
 
 USER_CONNECTIONS = (
-    "feed", "playlists", "comments", "followers", "favorites", "following", "cloudcasts",
+    "feed",
+    "playlists",
+    "comments",
+    "followers",
+    "favorites",
+    "following",
+    "cloudcasts",
     "listens",
 )
 SHOW_CONNECTIONS = ("listeners", "similar", "favorites", "reposts", "comments")
@@ -52,7 +58,9 @@ def _connections(ctx: RenderContext, key: str, names: tuple[str, ...]) -> dict[s
     return {"connections": {name: f"{ctx.api}{key}{name}/" for name in names}}
 
 
-def user_brief(ctx: RenderContext, username: str, name: str, picture_id: str | None) -> dict[str, Any]:
+def user_brief(
+    ctx: RenderContext, username: str, name: str, picture_id: str | None
+) -> dict[str, Any]:
     """A user nested in another object or listed: url, username, name, key, pictures."""
     key = user_key(username)
     out: dict[str, Any] = {
@@ -101,9 +109,7 @@ def tag(ctx: RenderContext, slug: str, name: str) -> dict[str, Any]:
     return out
 
 
-def tag_object(
-    ctx: RenderContext, genre: Row | None, city: Row | None
-) -> dict[str, Any]:
+def tag_object(ctx: RenderContext, genre: Row | None, city: Row | None) -> dict[str, Any]:
     """``GET /genres/<tag>/``, ``/genres/city:<c>/`` and ``/genres/<tag>+city:<c>/``."""
     key = tag_key(genre["slug"] if genre else None, city["slug"] if city else None)
     if genre and city:
@@ -159,16 +165,26 @@ def section(ctx: RenderContext, row: Row) -> dict[str, Any]:
         artist_slug, song_slug = slugify(row["artist"]) or "-", slugify(row["song"]) or "-"
         artist_key = f"/artist/{quote(artist_slug, safe='')}/"
         track_key = f"/track/{quote(artist_slug, safe='')}/{quote(song_slug, safe='')}/"
-        artist = {"name": row["artist"], "key": artist_key, "url": ctx.site + artist_key,
-                  "slug": artist_slug}
-        track = {"name": row["song"], "key": track_key, "url": ctx.site + track_key,
-                 "slug": song_slug, "artist": artist}
+        artist = {
+            "name": row["artist"],
+            "key": artist_key,
+            "url": ctx.site + artist_key,
+            "slug": artist_slug,
+        }
+        track = {
+            "name": row["song"],
+            "key": track_key,
+            "url": ctx.site + track_key,
+            "slug": song_slug,
+            "artist": artist,
+        }
         if ctx.metadata:
             artist["type"] = "artist"
             track["type"] = "track"
         out = {"track": track}
-    out.update(position=row["position"], start_time=row["start_time"],
-               section_type=row["section_type"])
+    out.update(
+        position=row["position"], start_time=row["start_time"], section_type=row["section_type"]
+    )
     if ctx.metadata:
         out["type"] = "section"
     return out

@@ -56,9 +56,7 @@ def slash_redirect(raw_path: bytes, query_string: bytes) -> Response:
     location = raw_path.decode("latin-1") + "/"
     if query_string:
         location += "?" + query_string.decode("latin-1")
-    return Response(
-        b"", 301, {**CORS, "Location": location}, media_type="text/html; charset=utf-8"
-    )
+    return Response(b"", 301, {**CORS, "Location": location}, media_type="text/html; charset=utf-8")
 
 
 def preflight(request_headers: str | None) -> Response:

@@ -42,4 +42,3 @@ def api_routes(objects: ObjectHandlers) -> list[ApiRoute]:
         ApiRoute("/{user}/{show}/", objects.show, "get_show", "A show (cloudcast)", "Show"),
     ]
     return routes
-

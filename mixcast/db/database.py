@@ -60,7 +60,9 @@ def _expand(query: Query, params: Params) -> tuple[Query, dict[str, Any]]:
                 text = re.sub(rf"(?<![:\w]):{name}\b", "(NULL)", text)
                 continue
             parts = [f"{name}_{i}" for i in range(len(value))]
-            text = re.sub(rf"(?<![:\w]):{name}\b", "(" + ", ".join(":" + p for p in parts) + ")", text)
+            text = re.sub(
+                rf"(?<![:\w]):{name}\b", "(" + ", ".join(":" + p for p in parts) + ")", text
+            )
             flat.update(zip(parts, value, strict=True))
         else:
             flat[name] = value

@@ -56,7 +56,7 @@ def rendition_name(size: tuple[int, int]) -> str:
 
 def _open(data: bytes) -> Image.Image:
     try:
-        image = Image.open(io.BytesIO(data))
+        image: Image.Image = Image.open(io.BytesIO(data))
         if image.width * image.height > MAX_PIXELS:
             raise InvalidPicture("The picture is too large (more than 40 megapixels).")
         image.load()

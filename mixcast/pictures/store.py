@@ -63,8 +63,9 @@ def _default_image(kind: str) -> bytes:
     for i in range(bars):
         x = w * (i + 0.5) / bars
         amp = (0.15 + 0.7 * abs(((i * 7) % 11) - 5) / 5) * h * 0.35
-        draw.rectangle((x - w / bars / 4, h / 2 - amp, x + w / bars / 4, h / 2 + amp),
-                       fill=(126, 150, 170))
+        draw.rectangle(
+            (x - w / bars / 4, h / 2 - amp, x + w / bars / 4, h / 2 + amp), fill=(126, 150, 170)
+        )
     out = io.BytesIO()
     image.save(out, "PNG")
     return out.getvalue()
@@ -73,7 +74,8 @@ def _default_image(kind: str) -> bytes:
 def ensure_defaults(store: BlobStore) -> None:
     """Make the default renditions once; later calls find them and return at once."""
     for kind, picture_id in DEFAULT_ID.items():
-        keys = [f"pictures/{picture_id}/{rendition_name(s)}.jpg" for s in SIZES_BY_KIND[kind].values()]
+        sizes = SIZES_BY_KIND[kind].values()
+        keys = [f"pictures/{picture_id}/{rendition_name(s)}.jpg" for s in sizes]
         if all(store.exists(key) for key in keys):
             continue
         _put_all(store, picture_id, make_renditions(_default_image(kind), kind))

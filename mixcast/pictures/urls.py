@@ -6,8 +6,11 @@ from functools import lru_cache
 
 from mixcast.media.artwork import COVER_SIZES, SHOW_SIZES, USER_SIZES
 
-DEFAULT_ID = {"profile": "default-profile", "extaudio": "default-extaudio",
-              "profile_cover": "default-profile_cover"}
+DEFAULT_ID = {
+    "profile": "default-profile",
+    "extaudio": "default-extaudio",
+    "profile_cover": "default-profile_cover",
+}
 DEFAULT_PRIMARY_COLOR = "34404e"  # the default pictures' average colour
 _SIZES = {"profile": USER_SIZES, "extaudio": SHOW_SIZES, "profile_cover": COVER_SIZES}
 

@@ -90,8 +90,13 @@ async def add_comment(
 ) -> int:
     comment_id: int = await conn.fetch_value(
         _INSERT_COMMENT,
-        {"author_id": author_id, "show_id": show_id, "profile_id": profile_id, "body": body,
-         "now": now},
+        {
+            "author_id": author_id,
+            "show_id": show_id,
+            "profile_id": profile_id,
+            "body": body,
+            "now": now,
+        },
     )
     if show_id is not None:
         await conn.execute(_BUMP_COMMENTS, {"id": show_id})

@@ -67,9 +67,7 @@ _INSERT_SECTION = Query(
     VALUES (:show_id, :position, :section_type, :artist, :song, :chapter, :start_time)
     """
 )
-_COUNT_UPLOAD = Query(
-    "UPDATE users SET cloudcast_count = cloudcast_count + 1 WHERE id = :id"
-)
+_COUNT_UPLOAD = Query("UPDATE users SET cloudcast_count = cloudcast_count + 1 WHERE id = :id")
 
 
 class InvalidShow(AppError):

@@ -47,14 +47,14 @@ class SiteApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.router(scope, receive, send)
 
-    def page(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+    def page(self, template: str, http_status: int = 200, **values: Any) -> HTMLResponse:
         html = self.templates.get_template(template).render(
             site=str(self.settings.site_url),
             api=str(self.settings.api_url),
             site_name=self.settings.site_name,
             **values,
         )
-        return HTMLResponse(html, status)
+        return HTMLResponse(html, http_status)
 
     async def home(self, request: Request) -> Response:
         return self.page("home.html")
@@ -63,16 +63,19 @@ class SiteApp:
         return self.page("developers.html", routes=self.api_routes)
 
     async def openapi_json(self, request: Request) -> Response:
-        return Response(self.openapi, media_type="application/json",
-                        headers={"Access-Control-Allow-Origin": "*"})
+        return Response(
+            self.openapi,
+            media_type="application/json",
+            headers={"Access-Control-Allow-Origin": "*"},
+        )
 
     async def picture(self, request: Request) -> Response:
         picture, name = request.path_params["picture"], request.path_params["name"]
         if not _PICTURE_ID.match(picture) or not _RENDITION.match(name):
-            return self.page("error.html", 404, status=404, message="No such picture.")
+            return self.page("error.html", 404, code=404, message="No such picture.")
         path = self.services.store.local_path(f"pictures/{picture}/{name}")
         if path is None:
-            return self.page("error.html", 404, status=404, message="No such picture.")
+            return self.page("error.html", 404, code=404, message="No such picture.")
         return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": IMMUTABLE})
 
     async def not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -83,5 +86,5 @@ class SiteApp:
                 location = (scope.get("raw_path") or path.encode()).decode("latin-1") + "/"
                 await Response(b"", 301, {"Location": location})(scope, receive, send)
                 return
-        response = self.page("error.html", 404, status=404, message="There is nothing here.")
+        response = self.page("error.html", 404, code=404, message="There is nothing here.")
         await response(scope, receive, send)

@@ -9,5 +9,6 @@ async def test_user_and_show(client, services):
     assert r.status_code == 200 and r.json()["username"] == "spartacus"
     r = await api_get(client, "/SPARTACUS/party-time/")
     assert r.json()["tags"][0]["name"] == "Funk"
-    assert_api_error(await api_get(client, "/nobody/"), status=404,
-                     type="ResourceNotFoundException")
+    assert_api_error(
+        await api_get(client, "/nobody/"), status=404, type="ResourceNotFoundException"
+    )

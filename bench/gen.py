@@ -1,0 +1,1073 @@
+"""Fill an empty mixcast database with a large, realistic, synthetic data set, quickly.
+
+Run it from the project root::
+
+    .venv/bin/python bench/gen.py --database-url sqlite:////tmp/bench.db \\
+        --users 100000 --shows 1000000
+    .venv/bin/python bench/gen.py --database-url postgresql://postgres@127.0.0.1/bench \\
+        --users 1000 --shows 10000 --seed 7 --verify
+
+It migrates the database to the latest schema, refuses one that already holds data (exit status
+2), then writes users (the first is ``spartacus``), genre and city tags, shows, show_tags,
+sections, follows, favorites, reposts, listen_later and listens. Engagement volumes scale with
+--users and --shows (see the ``--*-per-*`` flags). Every counter column equals the rows it counts;
+--verify checks that, and the engagement times, with SQL after the load.
+
+The output depends only on the arguments: --seed and --now (default: today 00:00 UTC) fix every
+value. Times are microseconds since the epoch, spread over the three years before --now.
+
+Why it is fast: every id, owner, time and counter is first planned in numpy arrays (a few hundred
+MB at 1M shows), then the rows are streamed in chunks: COPY on PostgreSQL, executemany in one
+transaction on SQLite. Secondary indexes (on PostgreSQL also unique and foreign-key constraints)
+are dropped for the load and rebuilt from their saved definitions before the commit, which costs
+a sort per index instead of a random B-tree insert per row. ANALYZE runs at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sqlite3
+import sys
+import time
+import unicodedata
+import zlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import psycopg
+from numpy.typing import NDArray
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parent.parent  # the project, so `mixcast` imports from a checkout
+
+I64 = NDArray[np.int64]
+F64 = NDArray[np.float64]
+Row = tuple[Any, ...]
+
+SECOND = 1_000_000
+HOUR = 3600 * SECOND
+DAY = 24 * HOUR
+YEAR = 365 * DAY
+CHUNK = 100_000  # rows per executemany / list of tuples: bounds the Python objects alive at once
+
+# Every table this script writes, in load order (parents first, for readers of a partial load).
+LOADED_TABLES = (
+    "tags",
+    "users",
+    "shows",
+    "show_tags",
+    "sections",
+    "follows",
+    "favorites",
+    "reposts",
+    "listen_later",
+    "listens",
+)
+ID_TABLES = ("tags", "users", "shows", "sections", "listens")  # explicit ids: sequences to reset
+
+# ---------------------------------------------------------------------------------------------
+# Vocabulary. Neighbouring genres are related, so a show's extra tags (near its main genre in
+# this list) make musical sense.
+
+GENRES = (
+    "House", "Deep House", "Tech House", "Afro House", "Acid House", "Progressive House",
+    "Techno", "Minimal", "Electro", "Electronica", "Breakbeat", "Jungle", "Drum And Bass",
+    "Dubstep", "Grime", "UK Garage", "Bass", "Footwork", "Hip Hop", "Trap", "Soul", "Funk",
+    "Disco", "Nu Disco", "Boogie", "Jazz", "Latin", "Afrobeat", "Reggae", "Dub", "Balearic",
+    "Downtempo", "Chillout", "Ambient", "Lo-Fi", "Experimental", "Trance", "Indie", "Rock",
+    "Pop",
+)  # fmt: skip
+
+# Bigger cities first: a user's city is drawn with weight 1 / rank**0.8.
+CITIES = (
+    ("London", "United Kingdom"), ("Berlin", "Germany"), ("New York", "United States"),
+    ("Paris", "France"), ("Amsterdam", "Netherlands"), ("Los Angeles", "United States"),
+    ("Manchester", "United Kingdom"), ("Bristol", "United Kingdom"), ("Chicago", "United States"),
+    ("Detroit", "United States"), ("Barcelona", "Spain"), ("Melbourne", "Australia"),
+    ("Toronto", "Canada"), ("Dublin", "Ireland"), ("Glasgow", "United Kingdom"),
+    ("Lisbon", "Portugal"), ("Madrid", "Spain"), ("Tokyo", "Japan"), ("São Paulo", "Brazil"),
+    ("Mexico City", "Mexico"), ("Buenos Aires", "Argentina"), ("Cape Town", "South Africa"),
+    ("Johannesburg", "South Africa"), ("Lagos", "Nigeria"), ("Sydney", "Australia"),
+    ("Montréal", "Canada"), ("Copenhagen", "Denmark"), ("Stockholm", "Sweden"),
+    ("Oslo", "Norway"), ("Warsaw", "Poland"), ("Prague", "Czechia"), ("Vienna", "Austria"),
+    ("Zürich", "Switzerland"), ("Brussels", "Belgium"), ("Milan", "Italy"), ("Rome", "Italy"),
+    ("Istanbul", "Turkey"), ("Tbilisi", "Georgia"), ("Seoul", "South Korea"),
+    ("Kyiv", "Ukraine"),
+)  # fmt: skip
+
+WORDS = (
+    "acid", "bass", "beat", "blue", "cosmic", "crate", "deep", "disco", "dub", "echo",
+    "electric", "funk", "golden", "groove", "jazz", "kid", "late", "loop", "lunar", "midnight",
+    "mono", "neon", "night", "nova", "pulse", "radio", "rhythm", "selector", "signal", "solar",
+    "soul", "sonic", "static", "stereo", "sunday", "tape", "velvet", "vinyl", "wave", "wax",
+)  # fmt: skip
+SEPARATORS = ("", "_", "-")
+
+SHOW_PREFIXES = (
+    "Late Night", "Sunday", "Morning", "Midnight", "Sunrise", "Warehouse", "Rooftop",
+    "Basement", "Weekend", "Afterhours", "Summer", "Winter", "Golden Hour", "Rainy Day",
+    "Friday", "Saturday", "Homegrown", "Underground",
+)  # fmt: skip
+SHOW_NOUNS = (
+    "Session", "Mix", "Podcast", "Radio Show", "Selection", "Journey", "Live Set",
+    "Transmission", "Hour", "Chronicles", "Tape", "Diaries", "Showcase", "Guest Mix",
+)  # fmt: skip
+DESCRIPTIONS = (
+    "Two hours of {genre}, recorded live in {place}.",
+    "A {genre} mix for late nights and early mornings. Tracklist below.",
+    "Monthly {genre} show from {place}: new releases and old favourites.",
+    "Vinyl-only {genre} selection.",
+    "",
+)
+BIOGS = (
+    "{genre} selector from {place}.",
+    "Resident DJ, mostly {genre}.",
+    "Collector of {genre} records. Bookings via the usual channels.",
+    "",
+)
+
+ARTISTS = tuple(
+    f"{first} {last}"
+    for first in ("DJ", "MC", "The", "Lady", "Kid", "Mister", "Sister", "Brother", "Los", "Dr")
+    for last in ("Nova", "Pulse", "Echo", "Velvet", "Static", "Lunar", "Moss", "Orbit", "Rook",
+                 "Cinder", "Tide", "Ember", "Quartz", "Heron", "Vale", "Juno", "Atlas", "Fable")
+)  # fmt: skip
+SONGS = tuple(
+    f"{first} {last}"
+    for first in ("Blue", "Slow", "Golden", "Lost", "Electric", "Broken", "Hidden", "Endless",
+                  "Silver", "Distant", "Midnight", "Paper", "Neon", "Quiet", "Falling")
+    for last in ("Dreams", "Motion", "City", "Signal", "Garden", "Horizon", "Fever", "Rain",
+                 "Light", "Machine", "River", "Heart", "Static", "Summer", "Lines")
+)  # fmt: skip
+
+
+def slugify(text: str) -> str:
+    """ASCII, lower case, words joined by hyphens: "São Paulo" -> "sao-paulo"."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = "".join(c if c.isalnum() else " " for c in ascii_text.lower()).split()
+    return "-".join(words)
+
+
+GENRE_SLUGS = tuple(slugify(name) for name in GENRES)
+PREFIX_SLUGS = tuple(slugify(prefix) for prefix in SHOW_PREFIXES)
+NOUN_SLUGS = tuple(slugify(noun) for noun in SHOW_NOUNS)
+
+# ---------------------------------------------------------------------------------------------
+# Options and small numpy helpers
+
+
+@dataclass(frozen=True)
+class Options:
+    users: int
+    shows: int
+    seed: int
+    now: int  # microseconds since the epoch: every generated time is before it
+    follows_per_user: float
+    favorites_per_show: float
+    reposts_per_show: float
+    listen_later_per_show: float
+    listens_per_show: float
+    anonymous_share: float
+    sections_share: float
+
+
+def stream(options: Options, name: str) -> np.random.Generator:
+    """A random generator per purpose, so changing how one table is drawn leaves the rest be."""
+    return np.random.default_rng([options.seed, zlib.crc32(name.encode())])
+
+
+class Weighted:
+    """Draws indexes in proportion to fixed weights: a cumulative sum and a binary search."""
+
+    def __init__(self, weights: F64) -> None:
+        self.cdf = np.cumsum(weights, dtype=np.float64)
+
+    @property
+    def total(self) -> float:
+        return float(self.cdf[-1]) if len(self.cdf) else 0.0
+
+    def draw(self, rng: np.random.Generator, n: int) -> I64:
+        if self.total <= 0:
+            return np.zeros(0, dtype=np.int64)
+        picks = np.searchsorted(self.cdf, rng.random(n) * self.total, side="right")
+        return np.minimum(picks, len(self.cdf) - 1).astype(np.int64)
+
+
+def group_ranks(keys: I64) -> I64:
+    """Each element's 0-based rank among the elements with the same key, in index order."""
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    sizes = np.diff(np.r_[starts, len(keys)])
+    ranks = np.empty_like(keys)
+    ranks[order] = np.arange(len(keys)) - np.repeat(starts, sizes)
+    return ranks
+
+
+def ranges(sizes: I64) -> I64:
+    """0..size-1 for each size, concatenated: the positions inside variable-length groups."""
+    return np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+
+
+def times_after(rng: np.random.Generator, base: I64, now: int) -> I64:
+    """A time at least a second after base and before now, bunched toward base: most plays and
+    favourites of a show come soon after it is published."""
+    room = (now - SECOND - base).astype(np.float64)
+    return base + SECOND + (room * rng.random(len(base)) ** 2).astype(np.int64)
+
+
+def counts(indexes: I64, size: int) -> I64:
+    return np.bincount(indexes, minlength=size).astype(np.int64)
+
+
+# ---------------------------------------------------------------------------------------------
+# The plan: every table as numpy arrays. Indexes are 0-based; a row's id is its index + 1.
+
+
+@dataclass
+class UserPlan:
+    created: I64
+    updated: I64
+    city: I64  # index into CITIES, -1 for no city
+    word_a: I64
+    word_b: I64
+    separator: I64
+    biog: I64
+    genre: I64  # the favourite genre the biog mentions
+    activity: F64  # how much the user listens, favourites, follows
+    popularity: F64  # how many follow the user
+    follower_count: I64
+    following_count: I64
+    favorite_count: I64
+    listen_count: I64
+    cloudcast_count: I64
+
+
+@dataclass
+class ShowPlan:
+    owner: I64
+    created: I64
+    updated: I64
+    public: NDArray[np.bool_]
+    visibility: list[str]
+    audio_length: I64
+    genre: I64  # the first tag and the genre in the name
+    tag_count: I64
+    tag_offsets: I64  # (shows, 5): offsets from genre of the show's tags, 0 first, increasing
+    prefix: I64
+    noun: I64
+    ordinal: I64  # 1.. among the owner's shows: makes the slug unique per owner
+    description: I64
+    popularity: F64
+    play_count: I64
+    listener_count: I64
+    favorite_count: I64
+    repost_count: I64
+
+
+@dataclass
+class Pairs:
+    """follows (follower, followee) or favorites/reposts/listen_later (user, show)."""
+
+    left: I64
+    right: I64
+    created: I64
+
+
+@dataclass
+class ListenPlan:
+    show: I64
+    user: I64  # -1 for anonymous
+    anonymous: I64  # the anonymous listener's number, -1 for users
+    created: I64
+
+
+@dataclass
+class SectionPlan:
+    show: I64
+    position: I64
+    start_time: I64
+    artist: I64
+    song: I64
+
+
+@dataclass
+class Plan:
+    users: UserPlan
+    shows: ShowPlan
+    city_tag_ids: dict[int, int]  # city index -> tag id, for the cities in use
+    follows: Pairs
+    favorites: Pairs
+    reposts: Pairs
+    listen_later: Pairs
+    listens: ListenPlan
+    sections: SectionPlan
+
+
+def plan_users(options: Options) -> UserPlan:
+    rng = stream(options, "users")
+    n = options.users
+    start, end = options.now - 3 * YEAR, options.now - DAY
+    # sqrt of sorted uniforms: sign-ups grow over time, ids follow sign-up order, and user 1
+    # (spartacus) is the oldest account.
+    u = np.sort(rng.random(n))
+    if n:
+        u[0] = 0.0
+    created = start + ((end - start) * np.sqrt(u)).astype(np.int64)
+    updated = created + ((options.now - created) * rng.random(n) ** 4).astype(np.int64)
+    city_weights = 1.0 / np.arange(1, len(CITIES) + 1) ** 0.8
+    city = Weighted(city_weights).draw(rng, n)
+    city[rng.random(n) < 0.15] = -1  # some profiles leave the city empty
+    zeros = np.zeros(n, dtype=np.int64)
+    return UserPlan(
+        created=created,
+        updated=updated,
+        city=city,
+        word_a=rng.integers(0, len(WORDS), n),
+        word_b=rng.integers(0, len(WORDS), n),
+        separator=rng.integers(0, len(SEPARATORS), n),
+        biog=rng.integers(0, len(BIOGS), n),
+        genre=rng.integers(0, len(GENRES), n),
+        activity=rng.lognormal(0.0, 1.0, n),
+        popularity=rng.lognormal(0.0, 1.5, n),
+        follower_count=zeros,
+        following_count=zeros.copy(),
+        favorite_count=zeros.copy(),
+        listen_count=zeros.copy(),
+        cloudcast_count=zeros.copy(),
+    )
+
+
+def plan_shows(options: Options, users: UserPlan) -> ShowPlan:
+    rng = stream(options, "shows")
+    n = options.shows
+    # About a third of the accounts upload; they are followed more. spartacus is one of them.
+    creator = rng.random(options.users) < 0.3
+    if options.users:
+        creator[0] = True
+    users.popularity *= np.where(creator, 5.0, 1.0)
+    owner = Weighted(rng.lognormal(0.0, 1.0, options.users) * creator).draw(rng, n)
+    first = users.created[owner]
+    created = first + ((options.now - HOUR - first) * rng.random(n)).astype(np.int64)
+    order = np.argsort(created, kind="stable")  # ids follow upload order, as they would live
+    owner, created = owner[order], created[order]
+    edited = rng.random(n) < 0.3
+    later = ((options.now - created) * rng.random(n) ** 3).astype(np.int64)
+    updated = created + np.where(edited, later, 0)
+    visibility_code = rng.choice(3, size=n, p=[0.97, 0.02, 0.01])
+    public = visibility_code == 0
+    genre = Weighted(rng.lognormal(0.0, 0.8, len(GENRES))).draw(rng, n)
+    # Extra tags sit 1-3 places apart after the main genre: distinct and mostly related.
+    steps = rng.integers(1, 4, size=(n, 4))
+    tag_offsets = np.concatenate([np.zeros((n, 1), dtype=np.int64), np.cumsum(steps, axis=1)], 1)
+    zeros = np.zeros(n, dtype=np.int64)
+    return ShowPlan(
+        owner=owner,
+        created=created,
+        updated=updated,
+        public=public,
+        visibility=np.array(["public", "unlisted", "draft"])[visibility_code].tolist(),
+        audio_length=rng.integers(600, 7201, n),
+        genre=genre,
+        tag_count=rng.choice(np.arange(1, 6), size=n, p=[0.15, 0.25, 0.3, 0.18, 0.12]),
+        tag_offsets=tag_offsets,
+        prefix=rng.integers(0, len(SHOW_PREFIXES), n),
+        noun=rng.integers(0, len(SHOW_NOUNS), n),
+        ordinal=group_ranks(owner) + 1,
+        description=rng.integers(0, len(DESCRIPTIONS), n),
+        # Only public shows get played, favourited and reposted.
+        popularity=rng.lognormal(0.0, 1.5, n) * public,
+        play_count=zeros,
+        listener_count=zeros.copy(),
+        favorite_count=zeros.copy(),
+        repost_count=zeros.copy(),
+    )
+
+
+def plan_pairs(
+    rng: np.random.Generator,
+    n: int,
+    left: Weighted,
+    right: Weighted,
+    times: tuple[I64, I64, int],
+    right_owner: I64 | None = None,
+) -> Pairs:
+    """n weighted (left, right) draws, each pair once, in time order. times is (left created,
+    right created, now); right_owner drops pairs where left is right's owner (self-follows,
+    reposts of one's own show)."""
+    left_created, right_created, now = times
+    if left.total <= 0 or right.total <= 0:
+        n = 0  # nobody to draw from, e.g. no public show yet
+    # Popular pairs come up more than once: draw extra, keep each pair once, trim to n.
+    draws = int(n * 1.25) + 16 if n else 0
+    a, b = left.draw(rng, draws), right.draw(rng, draws)
+    if right_owner is not None:
+        keep = a != right_owner[b]
+        a, b = a[keep], b[keep]
+    width = len(right_created)
+    keys = np.unique(a * width + b)
+    if len(keys) > n:
+        keys = keys[rng.permutation(len(keys))[:n]]
+    a, b = keys // width, keys % width
+    created = times_after(rng, np.maximum(left_created[a], right_created[b]), now)
+    order = np.argsort(created, kind="stable")
+    return Pairs(a[order], b[order], created[order])
+
+
+def plan_listens(options: Options, users: UserPlan, shows: ShowPlan) -> ListenPlan:
+    rng = stream(options, "listens")
+    n = round(options.listens_per_show * options.shows)
+    show = Weighted(shows.popularity).draw(rng, n)
+    n = len(show)
+    anonymous_mask = rng.random(n) < options.anonymous_share
+    if not options.users:
+        anonymous_mask[:] = True
+    user = np.where(anonymous_mask, -1, 0)
+    user[~anonymous_mask] = Weighted(users.activity).draw(rng, int((~anonymous_mask).sum()))
+    # A pool of anonymous listeners, each heard a few times, so listener_count < play_count.
+    pool = max(1, int(anonymous_mask.sum()) // 3)
+    anonymous = np.where(anonymous_mask, rng.integers(0, pool, n), -1)
+    base = shows.created[show]
+    if options.users:
+        base = np.where(anonymous_mask, base, np.maximum(base, users.created[user]))
+    created = times_after(rng, base, options.now)
+    order = np.argsort(created, kind="stable")
+    return ListenPlan(show[order], user[order], anonymous[order], created[order])
+
+
+def plan_sections(options: Options, shows: ShowPlan) -> SectionPlan:
+    rng = stream(options, "sections")
+    chosen = np.flatnonzero(rng.random(options.shows) < options.sections_share)
+    tracks = rng.integers(3, 11, len(chosen))
+    show = np.repeat(chosen, tracks)
+    position = ranges(tracks)
+    # Evenly spaced slots with a little jitter: start times increase through the show.
+    slot = shows.audio_length[show] // np.repeat(tracks, tracks)
+    start_time = position * slot + (rng.random(len(show)) * slot / 3).astype(np.int64)
+    start_time[position == 0] = 0
+    return SectionPlan(
+        show=show,
+        position=position,
+        start_time=start_time,
+        artist=rng.integers(0, len(ARTISTS), len(show)),
+        song=rng.integers(0, len(SONGS), len(show)),
+    )
+
+
+def count_everything(plan: Plan) -> None:
+    """Fill the counter columns from the planned rows, so they match by construction."""
+    users, shows = plan.users, plan.shows
+    n_users, n_shows = len(users.created), len(shows.created)
+    users.follower_count = counts(plan.follows.right, n_users)
+    users.following_count = counts(plan.follows.left, n_users)
+    users.favorite_count = counts(plan.favorites.left, n_users)
+    listens = plan.listens
+    users.listen_count = counts(listens.user[listens.user >= 0], n_users)
+    users.cloudcast_count = counts(shows.owner[shows.public], n_users)  # all shows are 'ready'
+    shows.play_count = counts(listens.show, n_shows)
+    shows.favorite_count = counts(plan.favorites.right, n_shows)
+    shows.repost_count = counts(plan.reposts.right, n_shows)
+    # Distinct listeners: users are 0..n_users-1, anonymous listeners follow them.
+    listener = np.where(listens.user >= 0, listens.user, n_users + listens.anonymous)
+    width = n_users + int(listens.anonymous.max(initial=-1)) + 1
+    distinct = np.unique(listens.show * width + listener)
+    shows.listener_count = counts(distinct // width, n_shows)
+
+
+def make_plan(options: Options) -> Plan:
+    users = plan_users(options)
+    shows = plan_shows(options, users)
+    activity, popularity = Weighted(users.activity), Weighted(shows.popularity)
+    engagement = (users.created, shows.created, options.now)
+    user_ids = np.arange(options.users)
+
+    def engagements(name: str, per_show: float, owner: I64 | None = None) -> Pairs:
+        n = round(per_show * options.shows)
+        return plan_pairs(stream(options, name), n, activity, popularity, engagement, owner)
+
+    follows = plan_pairs(
+        stream(options, "follows"),
+        round(options.follows_per_user * options.users) if options.users > 1 else 0,
+        activity,
+        Weighted(users.popularity),
+        (users.created, users.created, options.now),
+        right_owner=user_ids,
+    )
+    used_cities = np.unique(users.city[users.city >= 0]).tolist()
+    plan = Plan(
+        users=users,
+        shows=shows,
+        city_tag_ids={city: len(GENRES) + 1 + i for i, city in enumerate(used_cities)},
+        follows=follows,
+        favorites=engagements("favorites", options.favorites_per_show),
+        reposts=engagements("reposts", options.reposts_per_show, shows.owner),
+        listen_later=engagements("listen_later", options.listen_later_per_show),
+        listens=plan_listens(options, users, shows),
+        sections=plan_sections(options, shows),
+    )
+    count_everything(plan)
+    return plan
+
+
+# ---------------------------------------------------------------------------------------------
+# Rows: each table as chunks of tuples, in the column order of its Table below.
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[str, ...]
+    chunks: Iterator[list[Row]]
+
+
+def chunk_bounds(n: int) -> Iterator[tuple[int, int]]:
+    for lo in range(0, n, CHUNK):
+        yield lo, min(n, lo + CHUNK)
+
+
+def tag_rows(plan: Plan) -> Iterator[list[Row]]:
+    genres = [(i + 1, "genre", GENRE_SLUGS[i], name) for i, name in enumerate(GENRES)]
+    cities = [
+        (tag_id, "city", slugify(CITIES[city][0]), CITIES[city][0])
+        for city, tag_id in plan.city_tag_ids.items()
+    ]
+    yield genres + cities
+
+
+def user_rows(plan: Plan) -> Iterator[list[Row]]:
+    users = plan.users
+    for lo, hi in chunk_bounds(len(users.created)):
+        columns = zip(
+            range(lo + 1, hi + 1),
+            users.word_a[lo:hi].tolist(),
+            users.word_b[lo:hi].tolist(),
+            users.separator[lo:hi].tolist(),
+            users.city[lo:hi].tolist(),
+            users.biog[lo:hi].tolist(),
+            users.genre[lo:hi].tolist(),
+            users.follower_count[lo:hi].tolist(),
+            users.following_count[lo:hi].tolist(),
+            users.favorite_count[lo:hi].tolist(),
+            users.listen_count[lo:hi].tolist(),
+            users.cloudcast_count[lo:hi].tolist(),
+            users.created[lo:hi].tolist(),
+            users.updated[lo:hi].tolist(),
+            strict=True,
+        )
+        rows = []
+        for user_id, a, b, sep, city, biog, genre, *numbers in columns:
+            if user_id == 1:
+                username, display_name = "spartacus", "Spartacus"
+            else:
+                username = f"{WORDS[a]}{SEPARATORS[sep]}{WORDS[b]}{user_id}"
+                display_name = f"{WORDS[a].title()} {WORDS[b].title()}"
+            city_name, country = CITIES[city] if city >= 0 else ("", "")
+            text = BIOGS[biog].format(genre=GENRES[genre], place=city_name or "nowhere special")
+            rows.append(
+                (
+                    user_id,
+                    username,
+                    username.casefold(),
+                    display_name,
+                    text,
+                    city_name,
+                    country,
+                    *numbers,
+                )
+            )
+        yield rows
+
+
+USER_COLUMNS = (
+    "id", "username", "username_key", "display_name", "biog", "city", "country",
+    "follower_count", "following_count", "favorite_count", "listen_count", "cloudcast_count",
+    "created_at", "updated_at",
+)  # fmt: skip
+
+
+def show_rows(plan: Plan) -> Iterator[list[Row]]:
+    shows, city_of_owner = plan.shows, plan.users.city
+    city_tag = np.array([plan.city_tag_ids.get(c, -1) for c in range(len(CITIES))] + [-1])
+    for lo, hi in chunk_bounds(len(shows.created)):
+        owner_city = city_of_owner[shows.owner[lo:hi]]  # -1 picks the trailing "no tag" entry
+        columns = zip(
+            range(lo + 1, hi + 1),
+            (shows.owner[lo:hi] + 1).tolist(),
+            shows.prefix[lo:hi].tolist(),
+            shows.genre[lo:hi].tolist(),
+            shows.noun[lo:hi].tolist(),
+            shows.ordinal[lo:hi].tolist(),
+            shows.description[lo:hi].tolist(),
+            owner_city.tolist(),
+            shows.audio_length[lo:hi].tolist(),
+            city_tag[owner_city].tolist(),
+            shows.visibility[lo:hi],
+            shows.play_count[lo:hi].tolist(),
+            shows.favorite_count[lo:hi].tolist(),
+            shows.listener_count[lo:hi].tolist(),
+            shows.repost_count[lo:hi].tolist(),
+            shows.created[lo:hi].tolist(),
+            shows.updated[lo:hi].tolist(),
+            strict=True,
+        )
+        rows = []
+        for (
+            show_id, owner_id, prefix, genre, noun, ordinal, description, city, length, tag,
+            visibility, plays, favorites, listeners, reposts, created, updated,
+        ) in columns:  # fmt: skip
+            name = f"{SHOW_PREFIXES[prefix]} {GENRES[genre]} {SHOW_NOUNS[noun]} {ordinal}"
+            slug = f"{PREFIX_SLUGS[prefix]}-{GENRE_SLUGS[genre]}-{NOUN_SLUGS[noun]}-{ordinal}"
+            place = CITIES[city][0] if city >= 0 else "the studio"
+            text = DESCRIPTIONS[description].format(genre=GENRES[genre], place=place)
+            published = created if visibility == "public" else None
+            rows.append((
+                show_id, owner_id, slug, name, text, length, tag if tag > 0 else None,
+                visibility, "ready", plays, favorites, listeners, reposts, created, updated,
+                published,
+            ))  # fmt: skip
+        yield rows
+
+
+SHOW_COLUMNS = (
+    "id", "owner_id", "slug", "name", "description", "audio_length", "city_tag_id",
+    "visibility", "status", "play_count", "favorite_count", "listener_count", "repost_count",
+    "created_at", "updated_at", "published_at",
+)  # fmt: skip
+
+
+def show_tag_rows(plan: Plan) -> Iterator[list[Row]]:
+    shows = plan.shows
+    # Whole shows per chunk; a show has at most 5 tags, so chunks stay near CHUNK rows.
+    for lo, hi in chunk_bounds(len(shows.created)):
+        tag_count = shows.tag_count[lo:hi]
+        show = np.repeat(np.arange(lo, hi), tag_count)
+        position = ranges(tag_count)
+        genre = (shows.genre[show] + shows.tag_offsets[show, position]) % len(GENRES)
+        published = np.where(shows.public[show], shows.created[show], -1)
+        yield [
+            (show_id, tag_id, pos, at if at >= 0 else None)
+            for show_id, tag_id, pos, at in zip(
+                (show + 1).tolist(),
+                (genre + 1).tolist(),
+                position.tolist(),
+                published.tolist(),
+                strict=True,
+            )
+        ]
+
+
+def section_rows(plan: Plan) -> Iterator[list[Row]]:
+    sections = plan.sections
+    for lo, hi in chunk_bounds(len(sections.show)):
+        yield [
+            (section_id, show_id, position, "track", ARTISTS[artist], SONGS[song], start)
+            for section_id, show_id, position, artist, song, start in zip(
+                range(lo + 1, hi + 1),
+                (sections.show[lo:hi] + 1).tolist(),
+                sections.position[lo:hi].tolist(),
+                sections.artist[lo:hi].tolist(),
+                sections.song[lo:hi].tolist(),
+                sections.start_time[lo:hi].tolist(),
+                strict=True,
+            )
+        ]
+
+
+def pair_rows(pairs: Pairs) -> Iterator[list[Row]]:
+    for lo, hi in chunk_bounds(len(pairs.left)):
+        yield list(
+            zip(
+                (pairs.left[lo:hi] + 1).tolist(),
+                (pairs.right[lo:hi] + 1).tolist(),
+                pairs.created[lo:hi].tolist(),
+                strict=True,
+            )
+        )
+
+
+def anonymous_listener(number: int) -> str:
+    # Multiplying by an odd constant mod 2**64 is a bijection: distinct, random-looking ids.
+    return f"a:{(number + 1) * 0x9E3779B97F4A7C15 & 0xFFFFFFFFFFFFFFFF:016x}"
+
+
+def listen_rows(plan: Plan) -> Iterator[list[Row]]:
+    listens = plan.listens
+    for lo, hi in chunk_bounds(len(listens.show)):
+        yield [
+            (
+                listen_id,
+                show_id,
+                user + 1 if user >= 0 else None,
+                f"u:{user + 1}" if user >= 0 else anonymous_listener(anonymous),
+                created,
+            )
+            for listen_id, show_id, user, anonymous, created in zip(
+                range(lo + 1, hi + 1),
+                (listens.show[lo:hi] + 1).tolist(),
+                listens.user[lo:hi].tolist(),
+                listens.anonymous[lo:hi].tolist(),
+                listens.created[lo:hi].tolist(),
+                strict=True,
+            )
+        ]
+
+
+def tables(plan: Plan) -> list[Table]:
+    engagement = ("user_id", "show_id", "created_at")
+    return [
+        Table("tags", ("id", "kind", "slug", "name"), tag_rows(plan)),
+        Table("users", USER_COLUMNS, user_rows(plan)),
+        Table("shows", SHOW_COLUMNS, show_rows(plan)),
+        Table("show_tags", ("show_id", "tag_id", "position", "published_at"), show_tag_rows(plan)),
+        Table(
+            "sections",
+            ("id", "show_id", "position", "section_type", "artist", "song", "start_time"),
+            section_rows(plan),
+        ),
+        Table("follows", ("follower_id", "followee_id", "created_at"), pair_rows(plan.follows)),
+        Table("favorites", engagement, pair_rows(plan.favorites)),
+        Table("reposts", engagement, pair_rows(plan.reposts)),
+        Table("listen_later", engagement, pair_rows(plan.listen_later)),
+        Table(
+            "listens",
+            ("id", "show_id", "user_id", "listener", "created_at"),
+            listen_rows(plan),
+        ),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Loaders: one per database, behind the same small interface.
+
+
+class Loader(Protocol):
+    def non_empty(self, names: Sequence[str]) -> list[str]: ...
+    def begin(self) -> None: ...
+    def load(self, table: Table) -> int: ...
+    def commit(self) -> None: ...
+    def analyze(self) -> None: ...
+    def scalar(self, query: str) -> int: ...
+    def close(self) -> None: ...
+
+
+class SqliteLoader:
+    def __init__(self, path: Path) -> None:
+        self.conn = sqlite3.connect(path, isolation_level=None)  # we issue BEGIN/COMMIT
+        self.saved_indexes: list[str] = []
+
+    def non_empty(self, names: Sequence[str]) -> list[str]:
+        return [n for n in names if self.conn.execute(f"SELECT 1 FROM {n} LIMIT 1").fetchone()]
+
+    def begin(self) -> None:
+        # A rollback journal, not WAL, for the load: the file starts nearly empty and SQLite only
+        # journals pages that existed before the transaction, so the data is written once
+        # (WAL would write it twice: to the log, then to the file on checkpoint). A failure
+        # still rolls back cleanly.
+        self.conn.execute("PRAGMA journal_mode=DELETE")
+        self.conn.execute("PRAGMA synchronous=OFF")
+        self.conn.execute("PRAGMA cache_size=-2000000")  # 2 GB: index builds sort in memory
+        self.conn.execute("PRAGMA temp_store=MEMORY")
+        self.conn.execute("BEGIN")
+        marks = ", ".join("?" * len(LOADED_TABLES))
+        named = self.conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            f" AND tbl_name IN ({marks})",
+            LOADED_TABLES,
+        ).fetchall()
+        # Only CREATE INDEX indexes can go; UNIQUE constraints are part of their tables.
+        for name, ddl in named:
+            self.conn.execute(f'DROP INDEX "{name}"')
+            self.saved_indexes.append(ddl)
+
+    def load(self, table: Table) -> int:
+        statement = (
+            f"INSERT INTO {table.name} ({', '.join(table.columns)})"
+            f" VALUES ({', '.join('?' * len(table.columns))})"
+        )
+        total = 0
+        for rows in table.chunks:
+            self.conn.executemany(statement, rows)
+            total += len(rows)
+        return total
+
+    def commit(self) -> None:
+        for ddl in self.saved_indexes:
+            self.conn.execute(ddl)
+        self.conn.execute("COMMIT")
+
+    def analyze(self) -> None:
+        self.conn.execute("ANALYZE")
+        self.conn.execute("PRAGMA journal_mode=WAL")  # what the application runs with
+
+    def scalar(self, query: str) -> int:
+        return int(self.conn.execute(query).fetchone()[0])
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class PostgresLoader:
+    def __init__(self, url: str) -> None:
+        self.conn = psycopg.connect(url)  # one transaction from begin() to commit()
+        self.saved: list[sql.Composable] = []
+
+    def non_empty(self, names: Sequence[str]) -> list[str]:
+        query = sql.SQL("SELECT 1 FROM {} LIMIT 1")
+        return [n for n in names if self.conn.execute(query.format(sql.Identifier(n))).fetchone()]
+
+    def begin(self) -> None:
+        self.conn.execute("SET LOCAL maintenance_work_mem = '1GB'")  # index builds sort in RAM
+        self.conn.execute("SET LOCAL synchronous_commit = off")
+        # Foreign keys cost a trigger and a lookup per row, indexes a random insert per row:
+        # drop them (keeping primary keys, which grow at the end) and rebuild after the COPYs.
+        # DDL is transactional, so a failed load rolls all of it back.
+        constraints = self.conn.execute(
+            "SELECT c.relname, k.conname, k.contype, pg_get_constraintdef(k.oid)"
+            " FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid"
+            " WHERE c.relname = ANY(%s) AND c.relnamespace = current_schema()::regnamespace"
+            " AND k.contype IN ('f', 'u') ORDER BY k.contype",  # 'f' < 'u': FKs first
+            [list(LOADED_TABLES)],
+        ).fetchall()
+        indexes = self.conn.execute(
+            "SELECT i.relname, pg_get_indexdef(x.indexrelid)"
+            " FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
+            " JOIN pg_class t ON t.oid = x.indrelid"
+            " WHERE t.relname = ANY(%s) AND t.relnamespace = current_schema()::regnamespace"
+            " AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid)",
+            [list(LOADED_TABLES)],
+        ).fetchall()
+        restore: list[sql.Composable] = []
+        for table, name, _kind, definition in constraints:
+            self.conn.execute(
+                sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
+                    sql.Identifier(table), sql.Identifier(name)
+                )
+            )
+            restore.append(
+                sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(
+                    sql.Identifier(table), sql.Identifier(name), sql.SQL(definition)
+                )
+            )
+        for name, definition in indexes:
+            self.conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
+            restore.append(sql.SQL(definition))
+        # Rebuild plain and unique indexes first; foreign keys last, when their targets exist.
+        self.saved = restore[::-1]
+
+    def load(self, table: Table) -> int:
+        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, table.columns))
+        )
+        total = 0
+        with self.conn.cursor() as cursor, cursor.copy(statement) as copy:
+            for rows in table.chunks:
+                for row in rows:
+                    copy.write_row(row)
+                total += len(rows)
+        return total
+
+    def commit(self) -> None:
+        for statement in self.saved:
+            self.conn.execute(statement)
+        # Ids were given explicitly: move the sequences past them so later INSERTs work.
+        for name in ID_TABLES:
+            self.conn.execute(
+                sql.SQL(
+                    "SELECT setval(pg_get_serial_sequence(%s, 'id'),"
+                    " coalesce((SELECT max(id) FROM {}), 0) + 1, false)"
+                ).format(sql.Identifier(name)),
+                [name],
+            )
+        self.conn.commit()
+
+    def analyze(self) -> None:
+        self.conn.execute("ANALYZE")
+        self.conn.commit()
+
+    def scalar(self, query: str) -> int:
+        row = self.conn.execute(query).fetchone()
+        return int(row[0]) if row else 0
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Verification: the counters against the rows, and the engagement times, in plain SQL.
+
+# (table, counter, what to count, rows, condition): the counter must equal that count.
+COUNTER_CHECKS = (
+    ("users", "follower_count", "*", "follows", "followee_id = t.id"),
+    ("users", "following_count", "*", "follows", "follower_id = t.id"),
+    ("users", "favorite_count", "*", "favorites", "user_id = t.id"),
+    ("users", "listen_count", "*", "listens", "user_id = t.id"),
+    ("users", "cloudcast_count", "*", "shows",
+     "owner_id = t.id AND visibility = 'public' AND status = 'ready'"),
+    ("shows", "play_count", "*", "listens", "show_id = t.id"),
+    ("shows", "listener_count", "DISTINCT listener", "listens", "show_id = t.id"),
+    ("shows", "favorite_count", "*", "favorites", "show_id = t.id"),
+    ("shows", "repost_count", "*", "reposts", "show_id = t.id"),
+    ("shows", "comment_count", "*", "comments", "show_id = t.id"),
+)  # fmt: skip
+TIME_CHECKS = {
+    "follows": "SELECT count(*) FROM follows x JOIN users a ON a.id = x.follower_id"
+    " JOIN users b ON b.id = x.followee_id"
+    " WHERE x.created_at <= a.created_at OR x.created_at <= b.created_at",
+    **{
+        table: f"SELECT count(*) FROM {table} x JOIN users u ON u.id = x.user_id"
+        " JOIN shows s ON s.id = x.show_id"
+        " WHERE x.created_at <= u.created_at OR x.created_at <= s.created_at"
+        for table in ("favorites", "reposts", "listen_later")
+    },
+    "listens": "SELECT count(*) FROM listens x JOIN shows s ON s.id = x.show_id"
+    " LEFT JOIN users u ON u.id = x.user_id"
+    " WHERE x.created_at <= s.created_at OR x.created_at <= u.created_at",
+    "show_tags": "SELECT count(*) FROM show_tags x JOIN shows s ON s.id = x.show_id"
+    " WHERE x.published_at IS DISTINCT FROM s.published_at",
+}
+
+
+def verify(loader: Loader) -> bool:
+    problems = 0
+    checks = [
+        (
+            f"{table}.{counter}",
+            f"SELECT count(*) FROM {table} t WHERE {counter} <>"
+            f" (SELECT count({what}) FROM {rows} WHERE {condition})",
+        )
+        for table, counter, what, rows, condition in COUNTER_CHECKS
+    ]
+    checks += [(f"{table} times", query) for table, query in TIME_CHECKS.items()]
+    for name, query in checks:
+        wrong = loader.scalar(query)
+        problems += wrong
+        print(f"  verify {name:24} {f'{wrong} rows WRONG' if wrong else 'ok'}", flush=True)
+    return problems == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line
+
+
+class Clock:
+    """Progress lines stamped with the seconds since the start."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+    def say(self, message: str) -> None:
+        print(f"[{self.elapsed():7.1f}s] {message}", flush=True)
+
+
+def today_utc() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def parse_now(text: str) -> int:
+    moment = dt.datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return int(moment.timestamp()) * SECOND + moment.microsecond
+
+
+def parse_args(argv: Sequence[str] | None) -> tuple[str, Options, bool]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--database-url", required=True, help="sqlite:////abs.db or postgresql://")
+    parser.add_argument("--users", type=int, required=True)
+    parser.add_argument("--shows", type=int, required=True)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--now", type=parse_now, default=None, help="ISO time; default today UTC")
+    parser.add_argument("--follows-per-user", type=float, default=10.0)
+    parser.add_argument("--favorites-per-show", type=float, default=3.0)
+    parser.add_argument("--reposts-per-show", type=float, default=0.5)
+    parser.add_argument("--listen-later-per-show", type=float, default=0.2)
+    parser.add_argument("--listens-per-show", type=float, default=5.0)
+    parser.add_argument("--anonymous-share", type=float, default=0.2, help="of listens")
+    parser.add_argument("--sections-share", type=float, default=0.1, help="of shows")
+    parser.add_argument("--verify", action="store_true", help="check counters with SQL after")
+    args = parser.parse_args(argv)
+    if args.users < 0 or args.shows < 0 or args.seed < 0:
+        parser.error("--users, --shows and --seed must not be negative")
+    if args.shows and not args.users:
+        parser.error("shows need owners: give --users 1 or more")
+    now = args.now if args.now is not None else parse_now(today_utc().isoformat())
+    options = Options(
+        users=args.users,
+        shows=args.shows,
+        seed=args.seed,
+        now=now,
+        follows_per_user=args.follows_per_user,
+        favorites_per_show=args.favorites_per_show,
+        reposts_per_show=args.reposts_per_show,
+        listen_later_per_show=args.listen_later_per_show,
+        listens_per_show=args.listens_per_show,
+        anonymous_share=args.anonymous_share,
+        sections_share=args.sections_share,
+    )
+    return args.database_url, options, args.verify
+
+
+def open_loader(url: str) -> Loader:
+    """Migrate to the latest schema, then connect with the plain driver for the bulk load."""
+    sys.path.insert(0, str(ROOT))
+    from mixcast.db.migrate import upgrade
+    from mixcast.db.urls import DatabaseURL
+
+    parsed = DatabaseURL.parse(url)
+    upgrade(parsed)
+    if parsed.dialect == "sqlite":
+        return SqliteLoader(parsed.sqlite_path)
+    return PostgresLoader(parsed.libpq)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    url, options, check = parse_args(argv)
+    clock = Clock()
+    loader = open_loader(url)
+    try:
+        clock.say(f"migrated {url}")
+        filled = loader.non_empty(LOADED_TABLES)
+        if filled:
+            print(
+                f"gen.py: refusing to fill a database that has data in: {', '.join(filled)}",
+                file=sys.stderr,
+            )
+            return 2
+        now = dt.datetime.fromtimestamp(options.now / SECOND, dt.UTC).isoformat()
+        clock.say(f"planning {options.users:,} users, {options.shows:,} shows")
+        clock.say(f"seed {options.seed}, now {now}")
+        plan = make_plan(options)
+        clock.say("planned; dropping secondary indexes for the load")
+        loader.begin()
+        written: dict[str, int] = {}
+        for table in tables(plan):
+            started = time.perf_counter()
+            written[table.name] = loader.load(table)
+            took = time.perf_counter() - started
+            clock.say(f"{table.name:12} {written[table.name]:>10,} rows in {took:6.1f}s")
+        clock.say("rebuilding indexes and constraints")
+        loader.commit()
+        clock.say("committed; analyzing")
+        loader.analyze()
+        clock.say("done")
+        ok = verify(loader) if check else True
+        if check:
+            clock.say("verified" if ok else "VERIFY FAILED")
+    finally:
+        loader.close()
+    print(f"\n{'table':12} {'rows':>12}")
+    for name, rows in written.items():
+        print(f"{name:12} {rows:>12,}")
+    print(f"{'total':12} {sum(written.values()):>12,}  in {clock.elapsed():.1f}s")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
