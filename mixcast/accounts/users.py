@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mixcast.accounts.usernames import check_username, username_key
+from mixcast.accounts.usernames import USERNAME, check_username, username_key
 from mixcast.db.database import Connection, Query, Row
 from mixcast.errors import AppError
 
@@ -36,7 +36,7 @@ class UsernameTaken(AppError):
 
 async def get_user(conn: Connection, username: str) -> Row | None:
     """The user whose username matches, ignoring case; None if there is none."""
-    if len(username) > 64:
+    if not USERNAME.match(username):  # no query for what can't be a username (NUL included)
         return None
     return await conn.fetch_one(_BY_USERNAME, {"key": username_key(username)})
 

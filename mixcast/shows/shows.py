@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from mixcast.accounts.usernames import USERNAME
 from mixcast.db.database import Connection, Query, Row
 from mixcast.errors import AppError
 from mixcast.shows.visibility import STATUSES, VISIBILITIES, listed
@@ -110,7 +111,7 @@ class NewShow:
 
 async def get_show(conn: Connection, username: str, slug: str) -> Row | None:
     """The show at ``/<username>/<slug>/`` whoever may see it; callers check visibility."""
-    if len(username) > 64 or len(slug) > 255:
+    if not USERNAME.match(username) or len(slug) > 255 or "\x00" in slug:
         return None
     return await conn.fetch_one(
         _BY_KEY, {"user_key": username.casefold(), "slug": normalize_slug(slug)}

@@ -19,7 +19,7 @@ class InvalidTag(AppError):
 
 
 async def get_tag(conn: Connection, kind: str, slug: str) -> Row | None:
-    if len(slug) > 128:
+    if len(slug) > 128 or "\x00" in slug:
         return None
     return await conn.fetch_one(_GET, {"kind": kind, "slug": normalize_slug(slug)})
 
