@@ -7,7 +7,7 @@ import re
 
 from mixcast.errors import AppError
 
-USERNAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+USERNAME = re.compile(r"^[A-Za-z0-9_-]{1,64}\Z")
 
 RESERVED = frozenset(
     [

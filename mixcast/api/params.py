@@ -8,7 +8,7 @@ from mixcast.errors import InvalidParameter
 
 # A plain JavaScript identifier path: fn, jQuery123_456, a.b.c, $cb. Nothing that could end
 # the call early or inject script.
-_CALLBACK = re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*$", re.ASCII)
+_CALLBACK = re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*\Z", re.ASCII)
 MAX_CALLBACK = 128
 _TRUE = frozenset({"1", "true", "on", "yes"})
 _FALSE = frozenset({"", "0", "false", "off", "no"})

@@ -9,7 +9,7 @@ from typing import Protocol
 from mixcast.errors import AppError
 
 # Keys are relative POSIX paths of plain segments: no "..", no absolute paths, no odd bytes.
-_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")
 
 
 class InvalidKey(AppError):

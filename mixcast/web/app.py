@@ -18,8 +18,8 @@ from mixcast.api.routes import ApiRoute
 from mixcast.services import Services
 
 TEMPLATES = Path(__file__).parent / "templates"
-_PICTURE_ID = re.compile(r"^(?:[0-9a-f]{32}|default-(?:profile|extaudio|profile_cover))$")
-_RENDITION = re.compile(r"^\d{2,4}x\d{2,4}\.jpg$")
+_PICTURE_ID = re.compile(r"^(?:[0-9a-f]{32}|default-(?:profile|extaudio|profile_cover))\Z")
+_RENDITION = re.compile(r"^\d{2,4}x\d{2,4}\.jpg\Z")
 # Picture ids are random and never reused, so a rendition never changes: cache it for a year.
 IMMUTABLE = "public, max-age=31536000, immutable"
 
