@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from starlette.responses import PlainTextResponse
 from starlette.types import Receive, Scope, Send
 
 from mixcast.api.app import ApiApp
@@ -20,6 +21,7 @@ from mixcast.settings import BaseURL, Settings
 from mixcast.web.app import SiteApp
 
 log = logging.getLogger("mixcast")
+NOT_CONFIGURED = PlainTextResponse("Not Found", 404)
 
 
 def _under(path: str, prefix: str) -> bool:
@@ -49,7 +51,7 @@ class MixcastApp:
         self.api = ApiApp(services)
         self.site = SiteApp(services, self.api.table)
 
-    def _route(self, scope: Scope) -> tuple[Any, BaseURL]:
+    def _route(self, scope: Scope) -> tuple[Any, BaseURL] | None:
         api, site = self.settings.api_url, self.settings.site_url
         path = scope["path"]
         if api.host != site.host:
@@ -61,7 +63,7 @@ class MixcastApp:
             return self.api, api
         if _under(path, site.prefix):
             return self.site, site
-        return self.api, api
+        return None  # under neither base: nobody configured this address
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -70,7 +72,11 @@ class MixcastApp:
         if self.services is None:  # served without a lifespan (some test clients)
             self.services = await open_services(self.settings)
             self._build(self.services)
-        app, base = self._route(scope)
+        routed = self._route(scope)
+        if routed is None:
+            await NOT_CONFIGURED(scope, receive, send)
+            return
+        app, base = routed
         if base.prefix:
             scope = {**scope, "root_path": scope.get("root_path", "") + base.prefix}
         await app(scope, receive, send)

@@ -5,17 +5,31 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
-_NOT_WORD = re.compile(r"[^\w]+|_+")
 MAX_SLUG = 200
 
 
+def _is_word_char(ch: str) -> bool:
+    # Letters and digits of any script, and the combining marks that belong to them (casefold
+    # turns İ into i + U+0307, which must stay inside its word).
+    return ch.isalnum() or unicodedata.category(ch).startswith("M")
+
+
 def slugify(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).casefold()
-    slug = _NOT_WORD.sub("-", text).strip("-")
-    return slug[:MAX_SLUG].strip("-")
+    # NFC, not NFKC: compatibility forms can split a letter (Ŀ becomes L and a middle dot).
+    text = unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())
+    out: list[str] = []
+    gap = False
+    for ch in text:
+        if _is_word_char(ch):
+            if gap and out:
+                out.append("-")
+            out.append(ch)
+            gap = False
+        else:
+            gap = True
+    return "".join(out)[:MAX_SLUG].strip("-")
 
 
 def normalize_slug(slug: str) -> str:

@@ -4,11 +4,12 @@ API's documentation (``api_get``, ``assert_api_error``, ``make_user``, ``make_sh
 
 SQLite: the schema is migrated once per run into a template file, copied for each test.
 PostgreSQL: migrated once per run into the given database, every table truncated per test.
+Async tests run on asyncio through anyio's plugin: a module of them says
+``pytestmark = pytest.mark.anyio``.
 """
 
 from __future__ import annotations
 
-import inspect
 import os
 import shutil
 from collections.abc import AsyncIterator
@@ -28,13 +29,6 @@ from mixcast.settings import BaseURL, Settings
 
 PG_URL = os.environ.get("MIXCAST_TEST_DATABASE_URL", "")
 BACKEND = "postgresql" if PG_URL else "sqlite"
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run every ``async def`` test on asyncio through anyio's pytest plugin."""
-    for item in items:
-        if inspect.iscoroutinefunction(getattr(item, "obj", None)):
-            item.add_marker(pytest.mark.anyio)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -3,6 +3,8 @@ proves it catches a counter that drifted."""
 
 from __future__ import annotations
 
+import pytest
+
 from mixcast.accounts.follows import follow_user, unfollow_user
 from mixcast.db.counters import drifted, recount
 from mixcast.db.database import Query
@@ -10,6 +12,8 @@ from mixcast.services import Services
 from mixcast.shows.engagement import FAVORITES, REPOSTS, add_comment, record_listen
 from tests.conftest import api_get
 from tests.factories import T0, make_show, make_user
+
+pytestmark = pytest.mark.anyio
 
 
 async def test_named_changes_keep_counters_in_step(services: Services, client) -> None:

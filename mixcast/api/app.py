@@ -15,6 +15,7 @@ from mixcast.errors import NotFound
 from mixcast.services import Services
 
 MAX_PATH = 2048
+ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 
 
 class ApiApp:
@@ -23,7 +24,10 @@ class ApiApp:
         settings = services.settings
         self.router = Router(
             # Routes take every method; the endpoint answers 405 in the API's error shape.
-            [Route(r.path, endpoint(settings, r.methods)(r.handler)) for r in self.table],
+            [
+                Route(r.path, endpoint(settings, r.methods)(r.handler), methods=ANY_METHOD)
+                for r in self.table
+            ],
             redirect_slashes=False,
             default=self.not_found,
         )

@@ -23,7 +23,7 @@ def parse_flag(name: str, value: str | None) -> bool:
         return True
     if lowered in _FALSE:
         return False
-    raise InvalidParameter(f"The parameter {name} takes 1 or 0, not {value[:40]!r}.")
+    raise InvalidParameter(f"The parameter {name} takes 1 or 0.")
 
 
 def parse_callback(value: str | None) -> str | None:

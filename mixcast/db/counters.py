@@ -21,7 +21,7 @@ COUNTERS: tuple[tuple[str, str, str], ...] = (
     (
         "shows",
         "listener_count",
-        "SELECT COUNT(DISTINCT listener) FROM listens WHERE show_id = t.id",
+        "SELECT COUNT(*) FROM show_listeners WHERE show_id = t.id",
     ),
     ("shows", "favorite_count", "SELECT COUNT(*) FROM favorites WHERE show_id = t.id"),
     ("shows", "repost_count", "SELECT COUNT(*) FROM reposts WHERE show_id = t.id"),

@@ -247,7 +247,17 @@ listens = Table(
 )
 Index("ix_listens_user_created", listens.c.user_id, listens.c.created_at)
 Index("ix_listens_show_created", listens.c.show_id, listens.c.created_at)
-Index("ix_listens_show_listener", listens.c.show_id, listens.c.listener)
+
+# One row per (show, listener) ever heard: listener_count counts these. The unique pair makes
+# "is this a new listener?" an atomic insert instead of a racy look-then-insert.
+show_listeners = Table(
+    "show_listeners",
+    metadata,
+    _show_fk(),
+    Column("listener", String(64), nullable=False),
+    _time("first_at"),
+    UniqueConstraint("show_id", "listener", name="uq_show_listeners_pair"),
+)
 
 comments = Table(
     "comments",

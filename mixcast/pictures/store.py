@@ -33,7 +33,14 @@ async def store_picture(
     conn: Connection, store: BlobStore, data: bytes, kind: str, now: int
 ) -> str:
     """Make and store every rendition of ``data``; insert its row; return its id."""
-    renditions = make_renditions(data, kind)
+    return await save_picture(conn, store, make_renditions(data, kind), kind, now)
+
+
+async def save_picture(
+    conn: Connection, store: BlobStore, renditions: Renditions, kind: str, now: int
+) -> str:
+    """Store renditions already made (``make_renditions`` is CPU work a caller may run in a
+    thread); insert the row; return the new picture's id."""
     picture_id = secrets.token_hex(16)
     _put_all(store, picture_id, renditions)
     try:

@@ -6,6 +6,7 @@ Each function changes its rows and the counters that count them in the caller's 
 from __future__ import annotations
 
 from mixcast.db.database import Connection, Query
+from mixcast.errors import AppError
 
 
 class _Pairs:
@@ -52,7 +53,10 @@ _INSERT_LISTEN = Query(
     "INSERT INTO listens (show_id, user_id, listener, created_at)"
     " VALUES (:show_id, :user_id, :listener, :now)"
 )
-_HEARD_BEFORE = Query("SELECT 1 FROM listens WHERE show_id = :show_id AND listener = :listener")
+_NEW_LISTENER = Query(
+    "INSERT INTO show_listeners (show_id, listener, first_at) VALUES (:show_id, :listener, :now)"
+    " ON CONFLICT (show_id, listener) DO NOTHING"
+)
 _BUMP_PLAYS = Query(
     """
     UPDATE shows SET play_count = play_count + 1, listener_count = listener_count + :new_listener
@@ -64,6 +68,15 @@ _INSERT_COMMENT = Query(
     "INSERT INTO comments (author_id, show_id, profile_id, body, created_at)"
     " VALUES (:author_id, :show_id, :profile_id, :body, :now) RETURNING id"
 )
+_COMMENTS_DISABLED = Query("SELECT disable_comments FROM shows WHERE id = :id")
+MAX_COMMENT = 1000
+
+
+class InvalidComment(AppError):
+    type = "InvalidCommentException"
+    http_status = 400
+
+
 _BUMP_COMMENTS = Query("UPDATE shows SET comment_count = comment_count + 1 WHERE id = :id")
 
 
@@ -71,9 +84,9 @@ async def record_listen(
     conn: Connection, show_id: int, *, user_id: int | None, listener: str, now: int
 ) -> None:
     """Count one listen: ``play_count`` always, ``listener_count`` for a new listener."""
-    ids = {"show_id": show_id, "listener": listener}
-    new_listener = 0 if await conn.fetch_one(_HEARD_BEFORE, ids) else 1
-    await conn.execute(_INSERT_LISTEN, {**ids, "user_id": user_id, "now": now})
+    ids = {"show_id": show_id, "listener": listener, "now": now}
+    new_listener = await conn.execute(_NEW_LISTENER, ids)  # 1 for a first listen, else 0
+    await conn.execute(_INSERT_LISTEN, {**ids, "user_id": user_id})
     await conn.execute(_BUMP_PLAYS, {"show_id": show_id, "new_listener": new_listener})
     if user_id is not None:
         await conn.execute(_BUMP_USER_LISTENS, {"id": user_id})
@@ -88,6 +101,14 @@ async def add_comment(
     show_id: int | None = None,
     profile_id: int | None = None,
 ) -> int:
+    """Comment on a show or on a user's profile (exactly one of them)."""
+    body = body.strip()
+    if not body or len(body) > MAX_COMMENT:
+        raise InvalidComment(f"A comment is 1 to {MAX_COMMENT} characters.")
+    if (show_id is None) == (profile_id is None):
+        raise InvalidComment("A comment is on a show or on a profile.")
+    if show_id is not None and await conn.fetch_value(_COMMENTS_DISABLED, {"id": show_id}):
+        raise InvalidComment("Comments are turned off for this show.")
     comment_id: int = await conn.fetch_value(
         _INSERT_COMMENT,
         {

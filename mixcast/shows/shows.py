@@ -136,6 +136,14 @@ async def create_show(conn: Connection, show: NewShow, now: int) -> tuple[int, s
         raise InvalidShow("Unknown visibility or status.")
     if not show.name.strip():
         raise InvalidShow("A show needs a name.")
+    for section in show.sections:
+        if section.section_type == "track" and not (section.artist and section.song):
+            raise InvalidShow("A track section needs both an artist and a song.")
+    tag_ids: list[int] = []
+    for name in show.tags:  # "Funk" and "funk" are one tag: keep its first place
+        tag_id = await ensure_tag(conn, GENRE, name)
+        if tag_id not in tag_ids:
+            tag_ids.append(tag_id)
     slug = await unique_slug(conn, show.owner_id, show.name)
     city = await conn.fetch_value(_OWNER_CITY, {"id": show.owner_id})
     city_tag_id = await ensure_tag(conn, CITY, city) if city else None
@@ -163,8 +171,7 @@ async def create_show(conn: Connection, show: NewShow, now: int) -> tuple[int, s
             "publish_at": show.publish_at,
         },
     )
-    for position, name in enumerate(show.tags):
-        tag_id = await ensure_tag(conn, GENRE, name)
+    for position, tag_id in enumerate(tag_ids):
         await conn.execute(
             _INSERT_TAG,
             {

@@ -1,5 +1,9 @@
+import pytest
+
 from tests.conftest import api_get, assert_api_error
 from tests.factories import make_show, make_user
+
+pytestmark = pytest.mark.anyio
 
 
 async def test_user_and_show(client, services):
