@@ -35,6 +35,17 @@ def _host(scope: Scope) -> str:
     return ""
 
 
+_DEFAULT_PORT = {"http": "80", "https": "443"}
+
+
+def _same_host(host: str, base: BaseURL) -> bool:
+    """``api.example.com:443`` is ``api.example.com`` when the base is https."""
+    if host == base.host:
+        return True
+    name, _, port = host.rpartition(":")
+    return bool(name) and port == _DEFAULT_PORT[base.scheme] and name == base.host
+
+
 class MixcastApp:
     """Dispatches on host and path prefix to the API or the site; owns the lifespan."""
 
@@ -55,7 +66,7 @@ class MixcastApp:
         api, site = self.settings.api_url, self.settings.site_url
         path = scope["path"]
         if api.host != site.host:
-            if _host(scope) == api.host and _under(path, api.prefix):
+            if _same_host(_host(scope), api) and _under(path, api.prefix):
                 return self.api, api
             return self.site, site
         # Same host: the longer matching prefix wins (the API's is usually /api).

@@ -33,5 +33,6 @@ def slugify(text: str) -> str:
 
 
 def normalize_slug(slug: str) -> str:
-    """The stored form of a slug taken from a request path (NFC, as slugify stores it)."""
-    return unicodedata.normalize("NFC", slug)
+    """The stored form of a slug taken from a request path: NFC and case-folded, as slugify
+    stores it, so ``/Spartacus/Party-Time/`` finds ``party-time``."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", slug).casefold())

@@ -1,0 +1,164 @@
+"""The floor for ``GET /{user}/{show}/``: a bare Starlette app doing only the unavoidable work.
+
+One route runs the same three queries mixcast's show endpoint runs (the show joined with its user
+and picture, its genre tags, its sections; the SQL text is imported from ``mixcast.shows.shows``
+so the two cannot drift apart) through the plain driver and dumps the rows to JSON with orjson:
+no rendering, no visibility rules, no parameter parsing. What mixcast costs above this is the
+price of its own layers.
+
+- SQLite: one ``sqlite3`` connection per process, called directly on the event loop, with the
+  same pragmas as mixcast's read connection.
+- PostgreSQL: an ``asyncpg`` pool per process (10 connections, mixcast's default), one acquire
+  per request for the three queries.
+
+Served like ``mixcast serve`` (uvicorn, uvloop, httptools, no access log, N workers)::
+
+    .venv/bin/python bench/floor_app.py --database-url sqlite:////tmp/bench-1m.db \\
+        --port 8731 --workers 2
+
+``bench/show_get.py`` starts and stops it itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # mixcast is run from the checkout, not installed
+    sys.path.insert(0, str(ROOT))
+
+from mixcast.shows.shows import _BY_KEY, SECTIONS_OF_SHOW, TAGS_OF_SHOW  # noqa: E402
+
+ENV_URL = "FLOOR_DATABASE_URL"
+POOL_SIZE = 10  # mixcast's default per process (mixcast.db.database.connect)
+JSON = "application/json"
+NOT_FOUND = Response(b'{"error":"not found"}', 404, media_type=JSON)
+
+assert _BY_KEY.names == ("user_key", "slug"), _BY_KEY.names
+assert TAGS_OF_SHOW.names == SECTIONS_OF_SHOW.names == ("id",)
+
+
+def _sqlite_app(path: str) -> Starlette:
+    conn: sqlite3.Connection | None = None
+
+    def rows(sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        assert conn is not None
+        cursor = conn.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    async def show(request: Request) -> Response:
+        params = request.path_params
+        found = rows(
+            _BY_KEY.sqlite, {"user_key": params["user"].casefold(), "slug": params["show"]}
+        )
+        if not found:
+            return NOT_FOUND
+        show_id = {"id": found[0]["id"]}
+        tags = rows(TAGS_OF_SHOW.sqlite, show_id)
+        sections = rows(SECTIONS_OF_SHOW.sqlite, show_id)
+        body = orjson.dumps({"show": found[0], "tags": tags, "sections": sections})
+        return Response(body, media_type=JSON)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        nonlocal conn
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10.0)
+        for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL"):
+            conn.execute(f"PRAGMA {pragma}")
+        yield
+        conn.close()
+
+    return Starlette(routes=[Route("/{user}/{show}/", show)], lifespan=lifespan)
+
+
+def _postgres_app(url: str) -> Starlette:
+    import asyncpg
+
+    pool: Any = None
+
+    async def show(request: Request) -> Response:
+        params = request.path_params
+        async with pool.acquire() as conn:
+            row = await conn.fetchrow(_BY_KEY.pg, params["user"].casefold(), params["show"])
+            if row is None:
+                return NOT_FOUND
+            tags = await conn.fetch(TAGS_OF_SHOW.pg, row["id"])
+            sections = await conn.fetch(SECTIONS_OF_SHOW.pg, row["id"])
+        body = orjson.dumps(
+            {
+                "show": dict(row),
+                "tags": [dict(t) for t in tags],
+                "sections": [dict(s) for s in sections],
+            }
+        )
+        return Response(body, media_type=JSON)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        nonlocal pool
+        # The same pool settings as mixcast.db.database.connect.
+        pool = await asyncpg.create_pool(
+            url, min_size=1, max_size=POOL_SIZE, statement_cache_size=256
+        )
+        yield
+        await pool.close()
+
+    return Starlette(routes=[Route("/{user}/{show}/", show)], lifespan=lifespan)
+
+
+def create_app() -> Starlette:
+    """The floor app for the database in ``$FLOOR_DATABASE_URL`` (sqlite:/// or postgresql://)."""
+    url = os.environ[ENV_URL]
+    if url.startswith("sqlite:///"):
+        return _sqlite_app(url.removeprefix("sqlite:///"))
+    if url.startswith(("postgresql://", "postgres://")):
+        return _postgres_app(url)
+    raise SystemExit(f"unsupported database URL {url!r}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--database-url", required=True, help="sqlite:////abs/path or postgresql://"
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8731)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    os.environ[ENV_URL] = args.database_url  # inherited by uvicorn's worker processes
+
+    import uvicorn
+
+    # The settings of ``mixcast serve`` (mixcast/__main__.py), minus nothing.
+    uvicorn.run(
+        "floor_app:create_app",
+        factory=True,
+        app_dir=str(Path(__file__).resolve().parent),
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1",
+        log_level="info",
+    )
+
+
+if __name__ == "__main__":
+    main()
