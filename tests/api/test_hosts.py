@@ -191,3 +191,11 @@ async def test_paths_outside_both_prefixes_are_not_served(prefixes):
         if response.status_code != 404:
             served.append((path, response.status_code))
     assert served == []
+
+
+async def test_a_host_header_with_the_default_port_is_the_same_host(hosts):
+    response = await hosts.get("/spartacus/", headers={"Host": "api.example.com:443"})
+    assert response.status_code == 200
+    assert response.json()["username"] == "spartacus"
+    other_port = await hosts.get("/spartacus/", headers={"Host": "api.example.com:8443"})
+    assert other_port.status_code == 404  # another port is another host: the site's 404
