@@ -29,11 +29,12 @@ class ObjectHandlers:
 
     async def show(self, request: Request, ctx: RenderContext) -> dict[str, Any]:
         username, slug = request.path_params["user"], request.path_params["show"]
-        show = await get_show(self.db, username, slug)
-        if show is None or not visible_by_key(show, ctx.viewer_id):
-            raise NotFound("No such show.")
-        tags = await self.db.fetch_all(TAGS_OF_SHOW, {"id": show["id"]})
-        sections = await self.db.fetch_all(SECTIONS_OF_SHOW, {"id": show["id"]})
+        async with self.db.reading() as conn:
+            show = await get_show(conn, username, slug)
+            if show is None or not visible_by_key(show, ctx.viewer_id):
+                raise NotFound("No such show.")
+            tags = await conn.fetch_all(TAGS_OF_SHOW, {"id": show["id"]})
+            sections = await conn.fetch_all(SECTIONS_OF_SHOW, {"id": show["id"]})
         return render.show_full(ctx, show, list(tags), list(sections))
 
     async def tag(self, request: Request, ctx: RenderContext) -> dict[str, Any]:

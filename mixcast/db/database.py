@@ -85,6 +85,7 @@ class Database(Connection, Protocol):
     dialect: str
 
     def transaction(self) -> Any: ...  # an async context manager yielding a Connection
+    def reading(self) -> Any: ...  # an async context manager yielding a Connection for reads
     async def close(self) -> None: ...
 
 
@@ -146,6 +147,11 @@ class SQLiteDatabase(_SQLiteConnection):
         self._url = url
         self._writer: sqlite3.Connection | None = None
         self._lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[Connection]:
+        """Several reads in a row: on SQLite, the shared read connection itself."""
+        yield self
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:
@@ -215,6 +221,12 @@ class PostgresDatabase(_PostgresConnection):
         self._pool = pool
 
     @asynccontextmanager
+    async def reading(self) -> AsyncIterator[Connection]:
+        """Several reads in a row on one pooled connection: one acquire instead of one each."""
+        async with self._pool.acquire() as conn:
+            yield _PostgresConnection(conn)
+
+    @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:
         async with self._pool.acquire() as conn, conn.transaction():
             yield _PostgresConnection(conn)
@@ -223,12 +235,21 @@ class PostgresDatabase(_PostgresConnection):
         await self._pool.close()
 
 
+async def _keep_session(conn: Any) -> None:
+    """Skip asyncpg's reset on release (RESET ALL, UNLISTEN ...: a round trip per release).
+    mixcast never changes session state, and transactions end in their context manager."""
+
+
 async def connect(url: DatabaseURL, *, pool_size: int = 10) -> Database:
     if url.dialect == "sqlite":
         return SQLiteDatabase(url)
     import asyncpg
 
     pool = await asyncpg.create_pool(
-        url.libpq, min_size=1, max_size=pool_size, statement_cache_size=256
+        url.libpq,
+        min_size=1,
+        max_size=pool_size,
+        statement_cache_size=256,
+        reset=_keep_session,
     )
     return PostgresDatabase(pool)

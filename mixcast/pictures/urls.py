@@ -15,13 +15,23 @@ DEFAULT_PRIMARY_COLOR = "34404e"  # the default pictures' average colour
 _SIZES = {"profile": USER_SIZES, "extaudio": SHOW_SIZES, "profile_cover": COVER_SIZES}
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=64)
 def _template(site: str, kind: str) -> tuple[tuple[str, str], ...]:
-    base = f"{site}/media/pictures/"
-    return tuple((name, f"{base}{{}}/{w}x{h}.jpg") for name, (w, h) in _SIZES[kind].items())
+    return tuple((name, f"/{w}x{h}.jpg") for name, (w, h) in _SIZES[kind].items())
+
+
+@lru_cache(maxsize=64)
+def _default_map(site: str, kind: str) -> dict[str, str]:
+    return _build(site, kind, DEFAULT_ID[kind])
+
+
+def _build(site: str, kind: str, picture_id: str) -> dict[str, str]:
+    base = f"{site}/media/pictures/{picture_id}"
+    return {name: base + tail for name, tail in _template(site, kind)}
 
 
 def picture_map(site: str, kind: str, picture_id: str | None) -> dict[str, str]:
     """Size key -> absolute URL, for a stored picture or for the default one."""
-    pid = picture_id or DEFAULT_ID[kind]
-    return {name: url.format(pid) for name, url in _template(site, kind)}
+    if picture_id is None:
+        return dict(_default_map(site, kind))  # a copy: callers may change theirs
+    return _build(site, kind, picture_id)
