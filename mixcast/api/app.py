@@ -10,7 +10,7 @@ from starlette.types import Receive, Scope, Send
 from mixcast.api.endpoint import endpoint
 from mixcast.api.objects import ObjectHandlers
 from mixcast.api.responses import error_response, preflight, slash_redirect
-from mixcast.api.routes import ApiRoute, api_routes
+from mixcast.api.routes import ApiRoute, api_routes, starlette_path
 from mixcast.errors import NotFound
 from mixcast.services import Services
 
@@ -25,7 +25,11 @@ class ApiApp:
         self.router = Router(
             # Routes take every method; the endpoint answers 405 in the API's error shape.
             [
-                Route(r.path, endpoint(settings, r.methods)(r.handler), methods=ANY_METHOD)
+                Route(
+                    starlette_path(r.path),
+                    endpoint(settings, r.methods)(r.handler),
+                    methods=ANY_METHOD,
+                )
                 for r in self.table
             ],
             redirect_slashes=False,

@@ -34,6 +34,8 @@ def request_api_base(request: Request) -> str:
 
 
 def render_context(request: Request, settings: Settings) -> RenderContext:
+    if not request.scope["query_string"]:  # the common case: nothing to parse
+        return RenderContext(str(settings.site_url), request_api_base(request), False)
     query = request.query_params
     parse_callback(query.get("callback"))  # a junk callback is an error before anything else
     return RenderContext(

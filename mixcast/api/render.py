@@ -6,6 +6,7 @@ pass them in. ``type`` and ``metadata`` appear only when the request had ``metad
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -37,20 +38,28 @@ class RenderContext:
     viewer_id: int | None = None  # the token's user, when there is one
 
 
+_URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]*\Z")
+
+
+def _quote(segment: str) -> str:
+    """Percent-encode one path segment; most are plain ASCII and are returned as they are."""
+    return segment if _URL_SAFE.match(segment) else quote(segment, safe="")
+
+
 def user_key(username: str) -> str:
-    return f"/{quote(username, safe='')}/"
+    return f"/{_quote(username)}/"
 
 
 def show_key(username: str, slug: str) -> str:
-    return f"/{quote(username, safe='')}/{quote(slug, safe='')}/"
+    return f"/{_quote(username)}/{_quote(slug)}/"
 
 
 def tag_key(genre: str | None, city: str | None) -> str:
     parts = []
     if genre:
-        parts.append(quote(genre, safe=""))
+        parts.append(_quote(genre))
     if city:
-        parts.append("city:" + quote(city, safe=""))
+        parts.append("city:" + _quote(city))
     return f"/genres/{'+'.join(parts)}/"
 
 
@@ -163,8 +172,8 @@ def section(ctx: RenderContext, row: Row) -> dict[str, Any]:
         out = {"chapter": row["chapter"]}
     else:
         artist_slug, song_slug = slugify(row["artist"]) or "-", slugify(row["song"]) or "-"
-        artist_key = f"/artist/{quote(artist_slug, safe='')}/"
-        track_key = f"/track/{quote(artist_slug, safe='')}/{quote(song_slug, safe='')}/"
+        artist_key = f"/artist/{_quote(artist_slug)}/"
+        track_key = f"/track/{_quote(artist_slug)}/{_quote(song_slug)}/"
         artist = {
             "name": row["artist"],
             "key": artist_key,

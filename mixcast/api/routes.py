@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from starlette.convertors import Convertor, register_url_convertor
+
 from mixcast.api.objects import ObjectHandlers
 
 Endpoint = Callable[..., Awaitable[object]]
@@ -25,8 +27,34 @@ class ApiRoute:
 TAG_PREFIXES = ("genres", "discover", "tag")
 
 
+class UserConvertor(Convertor[str]):
+    """A ``{user}`` path segment that is not a tag prefix: ``/genres/funk/`` never reaches the
+    user routes, so those can be tried first (the router tries routes in order)."""
+
+    regex = "(?!(?:" + "|".join(TAG_PREFIXES) + ")/)[^/]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("user", UserConvertor())
+
+
+def starlette_path(path: str) -> str:
+    """The router's form of an OpenAPI path: ``{user}`` uses the convertor above."""
+    return path.replace("{user}", "{user:user}")
+
+
 def api_routes(objects: ObjectHandlers) -> list[ApiRoute]:
+    """Most requested first: the router tries them in this order."""
     routes = [
+        ApiRoute("/{user}/{show}/", objects.show, "get_show", "A show (cloudcast)", "Show"),
+        ApiRoute("/{user}/", objects.user, "get_user", "A user", "User"),
+    ]
+    routes += [
         ApiRoute(
             f"/{prefix}/{{tag}}/",
             objects.tag,
@@ -36,9 +64,5 @@ def api_routes(objects: ObjectHandlers) -> list[ApiRoute]:
             "Tag",
         )
         for prefix in TAG_PREFIXES
-    ]
-    routes += [
-        ApiRoute("/{user}/", objects.user, "get_user", "A user", "User"),
-        ApiRoute("/{user}/{show}/", objects.show, "get_show", "A show (cloudcast)", "Show"),
     ]
     return routes
