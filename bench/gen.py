@@ -174,6 +174,7 @@ class Options:
     reposts_per_show: float
     listen_later_per_show: float
     listens_per_show: float
+    replay_share: float
     anonymous_share: float
     sections_share: float
 
@@ -457,21 +458,26 @@ def plan_pairs(
 
 def plan_listens(options: Options, users: UserPlan, shows: ShowPlan) -> ListenPlan:
     rng = stream(options, "listens")
-    n = round(options.listens_per_show * options.shows)
-    show = Weighted(shows.popularity).draw(rng, n)
+    total = round(options.listens_per_show * options.shows)
+    show = Weighted(shows.popularity).draw(rng, total - round(total * options.replay_share))
     n = len(show)
     anonymous_mask = rng.random(n) < options.anonymous_share
     if not options.users:
         anonymous_mask[:] = True
     user = np.where(anonymous_mask, -1, 0)
     user[~anonymous_mask] = Weighted(users.activity).draw(rng, int((~anonymous_mask).sum()))
-    # A pool of anonymous listeners, each heard a few times, so listener_count < play_count.
+    # A pool of anonymous listeners, each heard a few times.
     pool = max(1, int(anonymous_mask.sum()) // 3)
     anonymous = np.where(anonymous_mask, rng.integers(0, pool, n), -1)
     base = shows.created[show]
     if options.users:
         base = np.where(anonymous_mask, base, np.maximum(base, users.created[user]))
     created = times_after(rng, base, options.now)
+    # Replays: a listener comes back to a show heard before, so listener_count < play_count.
+    replay = rng.integers(0, n, total - n) if n else np.zeros(0, dtype=np.int64)
+    show, user = np.r_[show, show[replay]], np.r_[user, user[replay]]
+    anonymous = np.r_[anonymous, anonymous[replay]]
+    created = np.r_[created, times_after(rng, created[replay], options.now)]
     order = np.argsort(created, kind="stable")
     return ListenPlan(show[order], user[order], anonymous[order], created[order])
 
@@ -899,7 +905,9 @@ class SqliteLoader:
 
 class PostgresLoader:
     def __init__(self, url: str) -> None:
-        self.conn = psycopg.connect(url)  # one transaction from begin() to commit()
+        # One transaction from begin() to commit(). The work_mem is for --verify: its GROUP BY
+        # over every listen spills to disk, slowly, with the default 4 MB.
+        self.conn = psycopg.connect(url, options="-c work_mem=512MB")
         self.saved: list[tuple[str, sql.Composable]] = []
 
     def non_empty(self, names: Sequence[str]) -> list[str]:
@@ -1020,14 +1028,17 @@ TIME_CHECKS = {
     "show_tags": "SELECT count(*) FROM show_tags x JOIN shows s ON s.id = x.show_id"
     " WHERE x.published_at IS DISTINCT FROM s.published_at",
 }
-# show_listeners holds exactly the (show, listener) pairs of listens, each with its first time.
+# show_listeners holds exactly the (show, listener) pairs of listens, each with its first time:
+# every pair of listens has its row with the right first_at, and there are no more rows per show
+# than distinct listeners (listener_count counts show_listeners: a counter check). Per-row
+# subqueries would be quadratic in a popular show's listens; the GROUP BY is linear.
 SHOW_LISTENER_CHECKS = {
     "show_listeners first_at": "SELECT count(*) FROM (SELECT show_id, listener,"
     " min(created_at) AS first_at FROM listens GROUP BY show_id, listener) x"
     " LEFT JOIN show_listeners s ON s.show_id = x.show_id AND s.listener = x.listener"
     " WHERE s.first_at IS NULL OR s.first_at <> x.first_at",
-    "show_listeners extra": "SELECT abs((SELECT count(*) FROM show_listeners)"
-    " - (SELECT count(*) FROM (SELECT DISTINCT show_id, listener FROM listens) x))",
+    "show_listeners per show": "SELECT count(*) FROM shows t WHERE t.listener_count <>"
+    " (SELECT count(DISTINCT x.listener) FROM listens x WHERE x.show_id = t.id)",
 }
 
 
@@ -1108,6 +1119,7 @@ def parse_args(argv: Sequence[str] | None) -> tuple[str, Options, bool]:
     parser.add_argument("--reposts-per-show", type=float, default=0.5)
     parser.add_argument("--listen-later-per-show", type=float, default=0.2)
     parser.add_argument("--listens-per-show", type=float, default=5.0)
+    parser.add_argument("--replay-share", type=float, default=0.3, help="of listens: repeats")
     parser.add_argument("--anonymous-share", type=float, default=0.2, help="of listens")
     parser.add_argument("--sections-share", type=float, default=0.1, help="of shows")
     parser.add_argument("--verify", action="store_true", help="check it all with SQL (slow)")
@@ -1116,6 +1128,13 @@ def parse_args(argv: Sequence[str] | None) -> tuple[str, Options, bool]:
         parser.error("--users, --shows and --seed must not be negative")
     if args.shows and not args.users:
         parser.error("shows need owners: give --users 1 or more")
+    for name in ("replay_share", "anonymous_share", "sections_share"):
+        if not 0 <= getattr(args, name) <= 1:
+            parser.error(f"--{name.replace('_', '-')} is a share: between 0 and 1")
+    ratios = ("follows_per_user", "favorites_per_show", "reposts_per_show")
+    for name in (*ratios, "listen_later_per_show", "listens_per_show"):
+        if getattr(args, name) < 0:
+            parser.error(f"--{name.replace('_', '-')} must not be negative")
     now = args.now if args.now is not None else int(today_utc().timestamp()) * SECOND
     options = Options(
         users=args.users,
@@ -1127,6 +1146,7 @@ def parse_args(argv: Sequence[str] | None) -> tuple[str, Options, bool]:
         reposts_per_show=args.reposts_per_show,
         listen_later_per_show=args.listen_later_per_show,
         listens_per_show=args.listens_per_show,
+        replay_share=args.replay_share,
         anonymous_share=args.anonymous_share,
         sections_share=args.sections_share,
     )

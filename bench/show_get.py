@@ -24,8 +24,10 @@ Run from the repository root with the project's venv (wrk: ``apt-get install -y 
 
 Flags: ``--duration`` (15 s measured per server), ``--warmup`` (5 s), ``--connections`` (64),
 ``--workers`` (2), ``--threads`` (wrk's, 2), ``--keys`` (10,000), ``--port`` (8731),
-``--rounds`` (1; with more, mixcast and the floor alternate that many times and the median round
-of each is reported), ``--seed``, ``-v`` (print wrk's output).
+``--rounds`` (1; with more, mixcast and the floor alternate that many times, medians are reported
+and the ratio is the median of the rounds' ratios), ``--settle`` (30: seconds to wait, before
+each measurement, for the other processes on the machine to quieten down), ``--seed``, ``-v``
+(print wrk's output). On a shared machine prefer ``--rounds 3`` and read the ``others`` column.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ import shutil
 import signal
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -56,6 +59,7 @@ FLOOR_APP = ROOT / "bench" / "floor_app.py"
 API_PREFIX = "/api"
 TARGET = 0.80
 TICK = os.sysconf("SC_CLK_TCK")
+APP_NAME = f"bench_show_get_{os.getpid()}"  # application_name of the servers' connections
 
 # Shows that anyone may GET by key: ready and public (see mixcast.shows.visibility).
 _KEYS_SQL = """
@@ -243,30 +247,38 @@ def check_responses(port: int, prefix: str, keys: list[str], is_mixcast: bool) -
 # ---------------------------------------------------------------- CPU accounting
 
 
-def _process_ticks(pgid: int, dbname: str | None) -> tuple[dict[int, int], dict[int, int]]:
-    """User + system clock ticks of each live process of the server's group, and of each
-    PostgreSQL backend connected to ``dbname`` (its title reads "postgres: ... user db ...")."""
+def _process_ticks(pgid: int, backends: set[int]) -> tuple[dict[int, int], dict[int, int]]:
+    """User + system clock ticks of each live process of the server's group and of each of the
+    given PostgreSQL backends."""
     group, postgres = {}, {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            comm, tail = (entry / "stat").read_text().rsplit(")", 1)
+            tail = (entry / "stat").read_text().rsplit(")", 1)[1]
         except OSError:
             continue
         fields = tail.split()  # state, ppid, pgrp, ... utime (12th), stime (13th)
         ticks = int(fields[11]) + int(fields[12])
         if int(fields[2]) == pgid:
             group[int(entry.name)] = ticks
-        elif dbname and comm.endswith("(postgres") and _backend_of(entry, dbname):
+        elif int(entry.name) in backends:
             postgres[int(entry.name)] = ticks
     return group, postgres
 
 
-def _backend_of(proc: Path, dbname: str) -> bool:
-    with suppress(OSError):
-        return f" {dbname} " in (proc / "cmdline").read_text().replace("\0", " ")
-    return False
+def _backends(url: str | None) -> set[int]:
+    """PostgreSQL backends serving the benchmarked server: the connections that carry this run's
+    application_name (other clients of the same database are someone else's load)."""
+    if url is None:
+        return set()
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = %s", (APP_NAME,)
+        ).fetchall()
+    return {pid for (pid,) in rows}
 
 
 def _delta(before: dict[int, int], after: dict[int, int]) -> int:
@@ -278,6 +290,18 @@ def _machine_busy_ticks() -> int:
     """Clock ticks the whole machine spent busy: all but idle and iowait (/proc/stat)."""
     cpu = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     return sum(cpu[:3]) + sum(cpu[5:8])  # user nice system, then irq softirq steal
+
+
+def settle(max_wait: float, below: float = 0.25) -> float:
+    """Wait up to ``max_wait`` seconds for the machine to go quiet (fewer than ``below`` cores
+    busy over 2 s, our idle server included); return the load last seen."""
+    deadline = time.monotonic() + max_wait
+    while True:
+        busy, start = _machine_busy_ticks(), time.monotonic()
+        time.sleep(2)
+        load = (_machine_busy_ticks() - busy) / TICK / (time.monotonic() - start)
+        if load < below or time.monotonic() >= deadline:
+            return load
 
 
 def _children_ticks() -> float:
@@ -343,14 +367,15 @@ def measure(
     prefix: str,
     files: tuple[Path, Path],
     pgid: int,
-    dbname: str | None,
+    pg_url: str | None,
 ) -> Result:
     """The measured wrk run, with the CPU time of the server, of PostgreSQL and of the rest."""
 
     def snapshot() -> tuple[tuple[dict[int, int], dict[int, int]], int, float, float]:
-        ticks = _process_ticks(pgid, dbname)
+        ticks = _process_ticks(pgid, backends)
         return ticks, _machine_busy_ticks(), _children_ticks(), time.monotonic()
 
+    backends = _backends(pg_url)  # the pools are full after the warm-up
     (server0, db0), busy0, wrk0, t0 = snapshot()
     result = run_wrk(args, port, prefix, files, args.duration)
     (server1, db1), busy1, wrk1, t1 = snapshot()
@@ -370,9 +395,13 @@ def measure(
 
 def bench_database(
     args: argparse.Namespace, label: str, url: str, keys: list[str], work: Path
-) -> dict[str, Result]:
+) -> dict[str, list[Result]]:
     files = (work / f"keys-{label}.txt", work / "random_keys.lua")
-    dbname = urlsplit(url).path.lstrip("/") if url.startswith("postgres") else None
+    pg_url = url if url.startswith("postgres") else None
+    if pg_url:  # tag the servers' connections, to count their backends' CPU
+        server_url = f"{url}{'&' if urlsplit(url).query else '?'}application_name={APP_NAME}"
+    else:
+        server_url = url
     write_keys(keys, args.keys, files[0], random.Random(args.seed))
     files[1].write_text(WRK_LUA)
     port, base = args.port, f"http://127.0.0.1:{args.port}"
@@ -380,14 +409,14 @@ def bench_database(
     data_dir.mkdir(exist_ok=True)
     flags = ["--port", str(port), "--workers", str(args.workers)]
     mixcast_env = {
-        "MIXCAST_DATABASE_URL": url,
+        "MIXCAST_DATABASE_URL": server_url,
         "MIXCAST_DATA_DIR": str(data_dir),
         "MIXCAST_SITE_URL": base,
         "MIXCAST_API_URL": base + API_PREFIX,
     }
     servers = {
         "mixcast": ([sys.executable, "-m", "mixcast", "serve", *flags], mixcast_env, API_PREFIX),
-        "floor": ([sys.executable, str(FLOOR_APP), "--database-url", url, *flags], {}, ""),
+        "floor": ([sys.executable, str(FLOOR_APP), "--database-url", server_url, *flags], {}, ""),
     }
     runs: dict[str, list[Result]] = {name: [] for name in servers}
     for round_no in range(args.rounds):
@@ -399,7 +428,10 @@ def bench_database(
                 check_responses(port, prefix, keys, is_mixcast=name == "mixcast")
                 if args.warmup:
                     run_wrk(args, port, prefix, files, args.warmup, check=True)
-                result = measure(args, port, prefix, files, pgid, dbname)
+                if args.settle:
+                    load = settle(args.settle)
+                    print(f"{tag} machine load before measuring: {load:.2f} cores", flush=True)
+                result = measure(args, port, prefix, files, pgid, pg_url)
             runs[name].append(result)
             print(
                 f"{tag} {result.rps:,.0f} req/s, p50 {result.p50_ms:.2f} ms, "
@@ -408,42 +440,52 @@ def bench_database(
                 f"used {result.others:.2f} cores)",
                 flush=True,
             )
-    return {name: _median(results) for name, results in runs.items()}
+    return runs
 
 
-def _median(results: list[Result]) -> Result:
-    """The round with the median req/s (the upper of the two middle ones)."""
-    return sorted(results, key=lambda r: r.rps)[len(results) // 2]
+def _median(values: list[float]) -> float:
+    return statistics.median(values)
 
 
-def table(rows: dict[str, dict[str, Result]], args: argparse.Namespace) -> str:
+def table(rows: dict[str, dict[str, list[Result]]], args: argparse.Namespace) -> str:
+    """Medians over the rounds; the ratios are the medians of each round's ratio, mixcast and
+    the floor of one round having run back to back under much the same neighbours."""
     head = (
         f"GET /{{user}}/{{show}}/ on {args.keys:,} random keys: wrk -t{args.threads} "
         f"-c{args.connections} -d{args.duration}s, {args.workers} server workers"
-        + (f", median of {args.rounds} rounds" if args.rounds > 1 else "")
+        + (f", medians of {args.rounds} rounds" if args.rounds > 1 else "")
     )
     header = (
         f"{'database':<11}{'server':<9}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
         f"{'app CPU':>9}{'db CPU':>8}{'others':>8}"
     )
     lines = [head, "", header, "-" * len(header)]
-    for label, results in rows.items():
-        mix, floor = results["mixcast"], results["floor"]
-        for name, r in (("mixcast", mix), ("floor", floor)):
+    for label, runs in rows.items():
+        for name, results in runs.items():
+            values = [
+                _median([getattr(r, field) for r in results])
+                for field in ("rps", "p50_ms", "p99_ms", "cpu_us", "db_cpu_us", "others")
+            ]
             lines.append(
-                f"{label:<11}{name:<9}{r.rps:>9,.0f}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}"
-                f"{r.cpu_us:>9.0f}{r.db_cpu_us:>8.0f}{r.others:>8.2f}"
+                f"{label:<11}{name:<9}{values[0]:>9,.0f}{values[1]:>9.2f}{values[2]:>9.2f}"
+                f"{values[3]:>9.0f}{values[4]:>8.0f}{values[5]:>8.2f}"
             )
-        ratio, cpu_ratio = mix.rps / floor.rps, floor.cpu_us / mix.cpu_us
+        pairs = list(zip(runs["mixcast"], runs["floor"], strict=True))
+        ratios = [mix.rps / floor.rps for mix, floor in pairs]
+        ratio = _median(ratios)
+        cpu_ratio = _median([floor.cpu_us / mix.cpu_us for mix, floor in pairs])
         verdict = "ok" if ratio >= TARGET else "BELOW TARGET"
+        each = f" (rounds: {' '.join(f'{r:.3f}' for r in ratios)})" if len(ratios) > 1 else ""
         lines.append(
-            f"{label:<11}{'ratio':<9}{ratio:>9.2f}  mixcast/floor req/s (target >= {TARGET:.2f}: "
-            f"{verdict}); by app CPU/request {cpu_ratio:.2f}"
+            f"{label:<11}{'ratio':<9}{ratio:>9.3f}  mixcast/floor req/s, target >= {TARGET:.2f}: "
+            f"{verdict}{each}"
         )
+        lines.append(f"{'':<20}{cpu_ratio:>9.3f}  floor/mixcast app CPU per request")
         lines.append("")
     lines.append(
         "app CPU, db CPU: microseconds of CPU per request spent by the server's processes and by"
-        "\nPostgreSQL's; others: cores used meanwhile by every other process (noise)"
+        "\nthe PostgreSQL backends serving them; others: cores used meanwhile by every other"
+        "\nprocess on the machine (noise: compare rows measured with similar values)"
     )
     return "\n".join(lines)
 
@@ -464,6 +506,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=8731)
     parser.add_argument("--rounds", type=int, default=1, help="alternating rounds (median)")
     parser.add_argument("--seed", type=int, default=None, help="seed of the key sample")
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=30,
+        help="before each measurement, wait up to this many seconds for other processes to "
+        "leave the machine quiet (0: don't wait)",
+    )
     parser.add_argument("--wrk", default=shutil.which("wrk") or "/usr/bin/wrk")
     parser.add_argument("-v", "--verbose", action="store_true", help="print wrk's output")
     args = parser.parse_args(argv)
@@ -488,7 +537,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.postgres:
         url = args.postgres
         targets.append(("postgresql", url, lambda: postgres_keys(url, args.keys, rnd)))
-    results: dict[str, dict[str, Result]] = {}
+    results: dict[str, dict[str, list[Result]]] = {}
     try:
         with tempfile.TemporaryDirectory(prefix="bench-show-get-") as tmp:
             for label, url, sample in targets:
