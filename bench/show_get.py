@@ -11,11 +11,11 @@ every request must answer 200), then, one server after the other on the same por
    the same settings (workers, uvloop, httptools, no access log).
 
 It prints req/s, p50 and p99 for both and the ratio mixcast/floor (target: >= 0.80). It also
-prints the servers' CPU time per request (user + system time of the server's processes during
-the measurement, divided by the requests) and the CPU that other processes used meanwhile: on a
-shared machine req/s moves with the neighbours' load, CPU per request much less. Any non-2xx
-response or socket error fails the run. Each server runs in its own process group, which is
-killed at the end, errors and Ctrl-C included.
+prints the CPU time per request of the server's processes and of the PostgreSQL backends serving
+them (tagged with an ``application_name``), and the CPU that every other process used meanwhile:
+on a shared machine req/s follows the neighbours' load, CPU per request less so (though it grows
+under contention too). Any non-2xx response or socket error fails the run. Each server runs in
+its own process group, which is killed at the end, errors and Ctrl-C included.
 
 Run from the repository root with the project's venv (wrk: ``apt-get install -y wrk``)::
 
