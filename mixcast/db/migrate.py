@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -19,23 +20,21 @@ def alembic_config() -> Config:
     return config
 
 
-def upgrade(url: DatabaseURL, revision: str = "head") -> None:
+def _run(url: DatabaseURL, step: Callable[[Config, str], None], revision: str) -> None:
+    """Run one Alembic command on one connection, in one transaction."""
     engine = sync_engine(url)
     try:
         with engine.begin() as connection:
             config = alembic_config()
             config.attributes["connection"] = connection
-            command.upgrade(config, revision)
+            step(config, revision)
     finally:
         engine.dispose()
+
+
+def upgrade(url: DatabaseURL, revision: str = "head") -> None:
+    _run(url, command.upgrade, revision)
 
 
 def downgrade(url: DatabaseURL, revision: str) -> None:
-    engine = sync_engine(url)
-    try:
-        with engine.begin() as connection:
-            config = alembic_config()
-            config.attributes["connection"] = connection
-            command.downgrade(config, revision)
-    finally:
-        engine.dispose()
+    _run(url, command.downgrade, revision)
