@@ -54,5 +54,9 @@ class MethodNotAllowed(AppError):
     http_status = 405
 
 
+class ServerError(AppError):
+    """A bug on our side, reported without its details."""
+
+
 class ConfigError(Exception):
     """The settings cannot be used; raised at start-up, never in a request."""

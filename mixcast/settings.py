@@ -39,15 +39,15 @@ class BaseURL:
         return f"{self.scheme}://{self.host}{self.prefix}{key}"
 
 
-def _default_data_dir() -> Path:
-    return Path(os.environ.get("MIXCAST_DATA_DIR", "var")).resolve()
+DEFAULT_SITE_URL = "http://localhost:8000"
+DEFAULT_API_URL = "http://localhost:8000/api"
 
 
 @dataclass(frozen=True)
 class Settings:
-    site_url: BaseURL = field(default_factory=lambda: BaseURL.parse("http://localhost:8000"))
-    api_url: BaseURL = field(default_factory=lambda: BaseURL.parse("http://localhost:8000/api"))
-    data_dir: Path = field(default_factory=_default_data_dir)
+    site_url: BaseURL = field(default_factory=lambda: BaseURL.parse(DEFAULT_SITE_URL))
+    api_url: BaseURL = field(default_factory=lambda: BaseURL.parse(DEFAULT_API_URL))
+    data_dir: Path = field(default_factory=lambda: Path("var").resolve())
     database_url: str = ""
     storage_url: str = ""
     site_name: str = "mixcast"
@@ -57,8 +57,8 @@ class Settings:
         env = dict(os.environ if env is None else env)
         data_dir = Path(env.get("MIXCAST_DATA_DIR", "var")).resolve()
         return cls(
-            site_url=BaseURL.parse(env.get("MIXCAST_SITE_URL", "http://localhost:8000")),
-            api_url=BaseURL.parse(env.get("MIXCAST_API_URL", "http://localhost:8000/api")),
+            site_url=BaseURL.parse(env.get("MIXCAST_SITE_URL", DEFAULT_SITE_URL)),
+            api_url=BaseURL.parse(env.get("MIXCAST_API_URL", DEFAULT_API_URL)),
             data_dir=data_dir,
             database_url=env.get("MIXCAST_DATABASE_URL", ""),
             storage_url=env.get("MIXCAST_STORAGE_URL", ""),

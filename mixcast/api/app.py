@@ -4,7 +4,7 @@ the 301 that adds a missing trailing slash."""
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.routing import Match, Route, Router
+from starlette.routing import Route, Router
 from starlette.types import Receive, Scope, Send
 
 from mixcast.api.endpoint import endpoint
@@ -13,6 +13,7 @@ from mixcast.api.responses import error_response, preflight, slash_redirect
 from mixcast.api.routes import ApiRoute, api_routes, starlette_path
 from mixcast.errors import NotFound
 from mixcast.services import Services
+from mixcast.slashes import slashed_location
 
 MAX_PATH = 2048
 ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
@@ -48,17 +49,10 @@ class ApiApp:
         scope.setdefault("router", self.router)
         await self.router(scope, receive, send)
 
-    def _matches(self, scope: Scope) -> bool:
-        return any(route.matches(scope)[0] != Match.NONE for route in self.router.routes)
-
     async def not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope, receive)
-        path: str = scope["path"]
-        if scope["method"] in ("GET", "HEAD") and not path.endswith("/"):
-            slashed = {**scope, "path": path + "/"}
-            if self._matches(slashed):
-                raw = scope.get("raw_path") or path.encode()
-                await slash_redirect(raw, scope["query_string"])(scope, receive, send)
-                return
+        location = slashed_location(scope, self.router.routes)
+        if location is not None:
+            await slash_redirect(location)(scope, receive, send)
+            return
         error = NotFound("There is nothing at this address.")
-        await error_response(request, error)(scope, receive, send)
+        await error_response(Request(scope, receive), error)(scope, receive, send)

@@ -14,16 +14,12 @@ from starlette.responses import Response
 from mixcast.api.params import parse_callback, parse_flag
 from mixcast.api.render import RenderContext
 from mixcast.api.responses import api_response, error_response
-from mixcast.errors import AppError, MethodNotAllowed
+from mixcast.errors import AppError, MethodNotAllowed, ServerError
 from mixcast.settings import Settings
 
 log = logging.getLogger("mixcast.api")
 
 Handler = Callable[[Request, RenderContext], Awaitable[Any]]
-
-
-class ServerError(AppError):
-    pass
 
 
 def request_api_base(request: Request) -> str:

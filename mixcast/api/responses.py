@@ -69,11 +69,8 @@ def error_response(request: Request, error: AppError) -> Response:
     return Response(data, error.http_status, {**CORS, **error.headers}, media_type)
 
 
-def slash_redirect(raw_path: bytes, query_string: bytes) -> Response:
-    """301 to the same path with a trailing slash, relative, keeping the query (§2.2)."""
-    location = raw_path.decode("latin-1") + "/"
-    if query_string:
-        location += "?" + query_string.decode("latin-1")
+def slash_redirect(location: str) -> Response:
+    """301 to the same path with a trailing slash: empty body, relative Location (§2.2)."""
     return Response(b"", 301, {**CORS, "Location": location}, media_type="text/html; charset=utf-8")
 
 

@@ -16,6 +16,7 @@ from starlette.types import Receive, Scope, Send
 from mixcast.api.openapi import build_openapi
 from mixcast.api.routes import ApiRoute
 from mixcast.services import Services
+from mixcast.slashes import slashed_location
 
 TEMPLATES = Path(__file__).parent / "templates"
 _PICTURE_ID = re.compile(r"^(?:[0-9a-f]{32}|default-(?:profile|extaudio|profile_cover))\Z")
@@ -79,12 +80,9 @@ class SiteApp:
         return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": IMMUTABLE})
 
     async def not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path: str = scope["path"]
-        if scope["method"] in ("GET", "HEAD") and not path.endswith("/"):
-            slashed = {**scope, "path": path + "/"}
-            if any(r.matches(slashed)[0].value for r in self.router.routes):
-                location = (scope.get("raw_path") or path.encode()).decode("latin-1") + "/"
-                await Response(b"", 301, {"Location": location})(scope, receive, send)
-                return
+        location = slashed_location(scope, self.router.routes)
+        if location is not None:
+            await Response(b"", 301, {"Location": location})(scope, receive, send)
+            return
         response = self.page("error.html", 404, code=404, message="There is nothing here.")
         await response(scope, receive, send)
