@@ -74,6 +74,8 @@ def _needs_expand(params: Params) -> bool:
 
 
 class Connection(Protocol):
+    dialect: str  # "sqlite" | "postgresql": for the few queries written once per database
+
     async def fetch_all(self, query: Query, params: Params | None = None) -> list[Row]: ...
     async def fetch_one(self, query: Query, params: Params | None = None) -> Row | None: ...
     async def fetch_value(self, query: Query, params: Params | None = None) -> Any: ...
@@ -82,8 +84,6 @@ class Connection(Protocol):
 
 
 class Database(Connection, Protocol):
-    dialect: str
-
     def transaction(self) -> Any: ...  # an async context manager yielding a Connection
     def reading(self) -> Any: ...  # an async context manager yielding a Connection for reads
     async def close(self) -> None: ...
@@ -105,6 +105,8 @@ def _sqlite_connect(url: DatabaseURL) -> sqlite3.Connection:
 
 
 class _SQLiteConnection:
+    dialect = "sqlite"
+
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
 
@@ -184,6 +186,8 @@ def _pg_args(query: Query, params: Params | None) -> tuple[str, Sequence[Any]]:
 
 
 class _PostgresConnection:
+    dialect = "postgresql"
+
     def __init__(self, conn: Any) -> None:
         self._conn = conn
 

@@ -4,12 +4,14 @@ same on SQLite and PostgreSQL.
 Conventions:
 - Every time is an integer count of **microseconds since the Unix epoch, UTC** (``*_at``).
   Integers compare and index the same on both databases, need no parsing on the hot read path,
-  and the sub-second part keeps keyset paging free of ties.
+  and the sub-second part makes ties in keyset paging rare (list indexes end in a tie-breaker).
 - Counters (``follower_count``, ``play_count`` ...) live on the rows they describe and are
   changed in the same transaction as the rows they count (see ``db.counters``).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -25,6 +27,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData(
@@ -148,9 +151,28 @@ shows = Table(
     ),
     CheckConstraint("status IN ('received', 'processing', 'ready', 'failed')", name="status"),
 )
+# What lists and search may show: ready and public. Partial indexes carry this predicate, and
+# every list query repeats it word for word (SQLite uses a partial index only then).
+LISTED_SQL = "visibility = 'public' AND status = 'ready'"
+LISTED = text(LISTED_SQL)
+
+
+def _listed_index(name: str, *columns: Column[Any], where: str = LISTED_SQL) -> Index:
+    """A partial index over listed shows: each list's order, ending in the tie-breaking id."""
+    return Index(name, *columns, sqlite_where=text(where), postgresql_where=text(where))
+
+
 Index("ix_shows_owner_created", shows.c.owner_id, shows.c.created_at)
-Index("ix_shows_published", shows.c.published_at)
-Index("ix_shows_city_published", shows.c.city_tag_id, shows.c.published_at)
+_listed_index("ix_shows_new", shows.c.published_at, shows.c.id)
+_listed_index("ix_shows_owner_new", shows.c.owner_id, shows.c.published_at, shows.c.id)
+_listed_index("ix_shows_city_new", shows.c.city_tag_id, shows.c.published_at, shows.c.id)
+for _score in ("popular_score", "hot_score"):  # ix_shows_popular, ix_shows_hot
+    _listed_index(
+        f"ix_shows_{_score.removesuffix('_score')}",
+        shows.c[_score],
+        shows.c.id,
+        where=f"{_score} > 0 AND {LISTED_SQL}",
+    )
 
 sections = Table(
     "sections",
@@ -177,11 +199,25 @@ show_tags = Table(
     _show_fk(),
     Column("tag_id", ID, ForeignKey("tags.id", ondelete="CASCADE"), nullable=False),
     Column("position", Integer, nullable=False),
-    # Copied from the show so a tag's newest-first list is one index range scan.
+    # Copied from the show (null while it is not listed) so a tag's newest-first, popular and
+    # hot lists are each one index range scan.
     _time("published_at", nullable=True),
+    Column("popular_score", Float, nullable=False, server_default="0"),
+    Column("hot_score", Float, nullable=False, server_default="0"),
     UniqueConstraint("show_id", "tag_id", name="uq_show_tags_show_tag"),
 )
-Index("ix_show_tags_tag_published", show_tags.c.tag_id, show_tags.c.published_at)
+Index(
+    "ix_show_tags_tag_published", show_tags.c.tag_id, show_tags.c.published_at, show_tags.c.show_id
+)
+for _score in ("popular_score", "hot_score"):  # ix_show_tags_tag_popular, ix_show_tags_tag_hot
+    Index(
+        f"ix_show_tags_tag_{_score.removesuffix('_score')}",
+        show_tags.c.tag_id,
+        show_tags.c[_score],
+        show_tags.c.show_id,
+        sqlite_where=text(f"{_score} > 0"),
+        postgresql_where=text(f"{_score} > 0"),
+    )
 
 # Another account's invitation to be tagged as a host on the owner's shows.
 host_invitations = Table(
@@ -212,8 +248,19 @@ follows = Table(
     UniqueConstraint("follower_id", "followee_id", name="uq_follows_pair"),
     CheckConstraint("follower_id <> followee_id", name="not_self"),
 )
-Index("ix_follows_follower_created", follows.c.follower_id, follows.c.created_at)
-Index("ix_follows_followee_created", follows.c.followee_id, follows.c.created_at)
+# Every list index ends in the list's tie-breaker, so the index holds the list's whole order.
+Index(
+    "ix_follows_follower_created",
+    follows.c.follower_id,
+    follows.c.created_at,
+    follows.c.followee_id,
+)
+Index(
+    "ix_follows_followee_created",
+    follows.c.followee_id,
+    follows.c.created_at,
+    follows.c.follower_id,
+)
 
 
 def _engagement(name: str) -> Table:
@@ -226,8 +273,8 @@ def _engagement(name: str) -> Table:
         _time("created_at"),
         UniqueConstraint("user_id", "show_id", name=f"uq_{name}_pair"),
     )
-    Index(f"ix_{name}_user_created", table.c.user_id, table.c.created_at)
-    Index(f"ix_{name}_show_created", table.c.show_id, table.c.created_at)
+    Index(f"ix_{name}_user_created", table.c.user_id, table.c.created_at, table.c.show_id)
+    Index(f"ix_{name}_show_created", table.c.show_id, table.c.created_at, table.c.user_id)
     return table
 
 
@@ -245,8 +292,8 @@ listens = Table(
     Column("listener", String(64), nullable=False),
     _time("created_at"),
 )
-Index("ix_listens_user_created", listens.c.user_id, listens.c.created_at)
-Index("ix_listens_show_created", listens.c.show_id, listens.c.created_at)
+Index("ix_listens_user_created", listens.c.user_id, listens.c.created_at, listens.c.id)
+Index("ix_listens_show_created", listens.c.show_id, listens.c.created_at, listens.c.id)
 
 # One row per (show, listener) ever heard: listener_count counts these. The unique pair makes
 # "is this a new listener?" an atomic insert instead of a racy look-then-insert.
@@ -255,8 +302,15 @@ show_listeners = Table(
     metadata,
     _show_fk(),
     Column("listener", String(64), nullable=False),
+    _user_fk("user_id", nullable=True),  # the user behind "u:<id>": a show's listeners list
     _time("first_at"),
     UniqueConstraint("show_id", "listener", name="uq_show_listeners_pair"),
+)
+Index(
+    "ix_show_listeners_show_first",
+    show_listeners.c.show_id,
+    show_listeners.c.first_at,
+    show_listeners.c.user_id,
 )
 
 comments = Table(
@@ -271,8 +325,8 @@ comments = Table(
     _time("created_at"),
     CheckConstraint("(show_id IS NULL) <> (profile_id IS NULL)", name="one_target"),
 )
-Index("ix_comments_show_created", comments.c.show_id, comments.c.created_at)
-Index("ix_comments_profile_created", comments.c.profile_id, comments.c.created_at)
+Index("ix_comments_show_created", comments.c.show_id, comments.c.created_at, comments.c.id)
+Index("ix_comments_profile_created", comments.c.profile_id, comments.c.created_at, comments.c.id)
 
 playlists = Table(
     "playlists",
@@ -288,6 +342,8 @@ playlists = Table(
     UniqueConstraint("owner_id", "slug", name="uq_playlists_owner_slug"),
 )
 
+Index("ix_playlists_owner_created", playlists.c.owner_id, playlists.c.created_at, playlists.c.id)
+
 playlist_items = Table(
     "playlist_items",
     metadata,
@@ -296,6 +352,12 @@ playlist_items = Table(
     Column("position", Integer, nullable=False),
     _time("created_at"),
     UniqueConstraint("playlist_id", "show_id", name="uq_playlist_items_pair"),
+)
+Index(
+    "ix_playlist_items_playlist_position",
+    playlist_items.c.playlist_id,
+    playlist_items.c.position,
+    playlist_items.c.show_id,
 )
 
 oauth_apps = Table(

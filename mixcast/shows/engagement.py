@@ -54,8 +54,8 @@ _INSERT_LISTEN = Query(
     " VALUES (:show_id, :user_id, :listener, :now)"
 )
 _NEW_LISTENER = Query(
-    "INSERT INTO show_listeners (show_id, listener, first_at) VALUES (:show_id, :listener, :now)"
-    " ON CONFLICT (show_id, listener) DO NOTHING"
+    "INSERT INTO show_listeners (show_id, listener, user_id, first_at)"
+    " VALUES (:show_id, :listener, :user_id, :now) ON CONFLICT (show_id, listener) DO NOTHING"
 )
 _BUMP_PLAYS = Query(
     """
@@ -84,9 +84,9 @@ async def record_listen(
     conn: Connection, show_id: int, *, user_id: int | None, listener: str, now: int
 ) -> None:
     """Count one listen: ``play_count`` always, ``listener_count`` for a new listener."""
-    ids = {"show_id": show_id, "listener": listener, "now": now}
+    ids = {"show_id": show_id, "listener": listener, "user_id": user_id, "now": now}
     new_listener = await conn.execute(_NEW_LISTENER, ids)  # 1 for a first listen, else 0
-    await conn.execute(_INSERT_LISTEN, {**ids, "user_id": user_id})
+    await conn.execute(_INSERT_LISTEN, ids)
     await conn.execute(_BUMP_PLAYS, {"show_id": show_id, "new_listener": new_listener})
     if user_id is not None:
         await conn.execute(_BUMP_USER_LISTENS, {"id": user_id})

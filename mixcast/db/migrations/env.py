@@ -3,6 +3,7 @@
 from alembic import context
 
 from mixcast.db.schema import metadata
+from mixcast.search.tables import include_name
 
 connection = context.config.attributes["connection"]
 context.configure(
@@ -10,6 +11,7 @@ context.configure(
     target_metadata=metadata,
     render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying
     compare_type=True,
+    include_name=include_name,  # the search tables live outside the metadata
 )
 with context.begin_transaction():
     context.run_migrations()
