@@ -5,6 +5,7 @@ from __future__ import annotations
 from mixcast.accounts.usernames import USERNAME, check_username, username_key
 from mixcast.db.database import Connection, Query, Row
 from mixcast.errors import AppError
+from mixcast.search.index import index_user
 
 USER_COLUMNS = """
     u.id, u.username, u.display_name, u.biog, u.city, u.country, u.is_pro, u.is_premium,
@@ -79,4 +80,5 @@ async def create_user(
             "now": now,
         },
     )
+    await index_user(conn, user_id)
     return user_id

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from mixcast.accounts.usernames import USERNAME
 from mixcast.db.database import Connection, Query, Row
 from mixcast.errors import AppError
+from mixcast.search.index import index_show
 from mixcast.shows.visibility import STATUSES, VISIBILITIES, listed
 from mixcast.slugs import normalize_slug, slugify
 from mixcast.tags.tags import CITY, GENRE, ensure_tag
@@ -118,9 +119,19 @@ async def get_show(conn: Connection, username: str, slug: str) -> Row | None:
     )
 
 
+# A user's lists and actions live beside the user's shows (/spartacus/cloudcasts/): no show may
+# take one of their names as its slug.
+RESERVED_SLUGS = frozenset(
+    ("cloudcasts", "favorites", "listens", "followers", "following", "comments", "playlists",
+     "feed", "follow", "reposts", "listen-later", "embed-html", "embed-json")
+)  # fmt: skip
+
+
 async def unique_slug(conn: Connection, owner_id: int, name: str) -> str:
     base = slugify(name) or "show"
     slug, n = base, 1
+    if slug in RESERVED_SLUGS:
+        slug, n = f"{base}-2", 2
     while await conn.fetch_one(_SLUG_TAKEN, {"owner_id": owner_id, "slug": slug}):
         n += 1
         slug = f"{base}-{n}"
@@ -196,4 +207,5 @@ async def create_show(conn: Connection, show: NewShow, now: int) -> tuple[int, s
         )
     if is_listed:
         await conn.execute(_COUNT_UPLOAD, {"id": show.owner_id})
+        await index_show(conn, show_id)
     return show_id, slug

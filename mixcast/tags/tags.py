@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mixcast.db.database import Connection, Query, Row
 from mixcast.errors import AppError
+from mixcast.search.index import index_tag
 from mixcast.slugs import normalize_slug, slugify
 
 GENRE = "genre"
@@ -34,4 +35,6 @@ async def ensure_tag(conn: Connection, kind: str, name: str) -> int:
     if row is not None:
         return int(row["id"])
     tag_id: int = await conn.fetch_value(_INSERT, {"kind": kind, "slug": slug, "name": name})
+    if kind == GENRE:
+        await index_tag(conn, tag_id)
     return tag_id
