@@ -1,9 +1,10 @@
-"""The ``mixcast`` command: serve, migrate, demo, check-counters."""
+"""The ``mixcast`` command: serve, migrate, demo, check-counters, rank."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
 
@@ -61,6 +62,38 @@ def _check_counters(settings: Settings) -> int:
     return 1 if problems else 0
 
 
+def _rank(settings: Settings, args: argparse.Namespace) -> None:
+    """One ranking refresh, or one every ``--every`` seconds until interrupted."""
+    from mixcast.db.database import connect
+    from mixcast.ranking.job import refresh_now
+
+    async def run() -> None:
+        db = await connect(DatabaseURL.parse(settings.effective_database_url))
+        try:
+            while True:
+                try:
+                    print(await refresh_now(db), flush=True)
+                except Exception:
+                    if not args.every:
+                        raise
+                    logging.getLogger("mixcast.rank").exception("refresh failed; trying again")
+                if not args.every:
+                    return
+                await asyncio.sleep(args.every)
+        finally:
+            await db.close()
+
+    with contextlib.suppress(KeyboardInterrupt):  # how --every ends
+        asyncio.run(run())
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be a whole number of seconds above 0")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="mixcast", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -77,6 +110,10 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("migrate", help="bring the database schema up to date")
     commands.add_parser("demo", help="load the demo data (idempotent)")
     commands.add_parser("check-counters", help="compare every counter with its rows")
+    rank = commands.add_parser("rank", help="refresh the popular and hot scores (docs/ranking.md)")
+    rank.add_argument(
+        "--every", type=_positive, metavar="SECONDS", help="keep refreshing, this often"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env()
@@ -88,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
         _demo(settings)
     elif args.command == "check-counters":
         return _check_counters(settings)
+    elif args.command == "rank":
+        _rank(settings, args)
     return 0
 
 

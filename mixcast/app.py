@@ -10,12 +10,15 @@ site. The matched prefix becomes ``root_path``, so links built from a request ke
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from starlette.responses import PlainTextResponse
 from starlette.types import Receive, Scope, Send
 
 from mixcast.api.app import ApiApp
+from mixcast.jobs.periodic import Periodic
+from mixcast.ranking.job import refresh_now
 from mixcast.services import Services, open_services
 from mixcast.settings import BaseURL, Settings
 from mixcast.web.app import SiteApp
@@ -93,6 +96,7 @@ class MixcastApp:
         await app(scope, receive, send)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
+        ranker: Periodic | None = None
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
@@ -104,8 +108,13 @@ class MixcastApp:
                     log.exception("start-up failed")
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
                     return
+                if self.settings.rank_interval > 0 and self.services:  # docs/ranking.md
+                    job = partial(refresh_now, self.services.db)
+                    ranker = Periodic("ranking", self.settings.rank_interval, job).start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if ranker is not None:
+                    await ranker.stop()
                 if self.services is not None and self._owns_services:
                     await self.services.close()
                 await send({"type": "lifespan.shutdown.complete"})

@@ -39,6 +39,16 @@ class BaseURL:
         return f"{self.scheme}://{self.host}{self.prefix}{key}"
 
 
+def _seconds(env: dict[str, str], name: str, default: int) -> int:
+    """A whole number of seconds, 0 or more, from ``env[name]``."""
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isascii() or not text.isdigit():
+        raise ConfigError(f"{name} must be a whole number of seconds (0 or more): {text!r}")
+    return int(text)
+
+
 DEFAULT_SITE_URL = "http://localhost:8000"
 DEFAULT_API_URL = "http://localhost:8000/api"
 
@@ -51,6 +61,9 @@ class Settings:
     database_url: str = ""
     storage_url: str = ""
     site_name: str = "mixcast"
+    # Seconds between in-process ranking refreshes (docs/ranking.md); 0: none in this process
+    # (scale mode runs `mixcast rank --every N` once, on its own).
+    rank_interval: int = 300
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -63,6 +76,7 @@ class Settings:
             database_url=env.get("MIXCAST_DATABASE_URL", ""),
             storage_url=env.get("MIXCAST_STORAGE_URL", ""),
             site_name=env.get("MIXCAST_SITE_NAME", "mixcast"),
+            rank_interval=_seconds(env, "MIXCAST_RANK_INTERVAL", 300),
         )
 
     @property
