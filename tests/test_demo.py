@@ -182,6 +182,8 @@ async def test_counts_in_range(services: Services) -> None:
         "sections": (400, 1_500),
         "show_tags": (400, 1_000),
         "pictures": (100, 220),
+        "playlists": (2, 2),
+        "playlist_items": (16, 16),
     }
     for table, (low, high) in expected.items():
         assert low <= await count(services, f"SELECT COUNT(*) FROM {table}") <= high, table

@@ -8,7 +8,6 @@ from starlette.routing import Route, Router
 from starlette.types import Receive, Scope, Send
 
 from mixcast.api.endpoint import endpoint
-from mixcast.api.objects import ObjectHandlers
 from mixcast.api.responses import error_response, preflight, slash_redirect
 from mixcast.api.routes import ApiRoute, api_routes, starlette_path
 from mixcast.errors import NotFound
@@ -21,7 +20,7 @@ ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 
 class ApiApp:
     def __init__(self, services: Services) -> None:
-        self.table: list[ApiRoute] = api_routes(ObjectHandlers(services.db))
+        self.table: list[ApiRoute] = api_routes(services.db)
         settings = services.settings
         self.router = Router(
             # Routes take every method; the endpoint answers 405 in the API's error shape.

@@ -9,8 +9,9 @@ from starlette.requests import Request
 from mixcast.accounts.users import get_user
 from mixcast.api import render
 from mixcast.api.render import RenderContext
-from mixcast.db.database import Database
+from mixcast.db.database import Connection, Database, Row
 from mixcast.errors import NotFound
+from mixcast.shows.playlists import get_playlist
 from mixcast.shows.shows import SECTIONS_OF_SHOW, TAGS_OF_SHOW, get_show
 from mixcast.shows.visibility import visible_by_key
 from mixcast.tags.tags import CITY, GENRE, get_tag
@@ -38,16 +39,35 @@ class ObjectHandlers:
         return render.show_full(ctx, show, list(tags), list(sections))
 
     async def tag(self, request: Request, ctx: RenderContext) -> dict[str, Any]:
-        """``funk``, ``city:athens`` or ``funk+city:athens``: each named part must exist."""
-        parts = parse_tag_path(request.path_params["tag"])
-        if parts is None:
-            raise NotFound("No such tag.")
-        genre_slug, city_slug = parts
-        genre = await get_tag(self.db, GENRE, genre_slug) if genre_slug else None
-        city = await get_tag(self.db, CITY, city_slug) if city_slug else None
-        if (genre_slug and genre is None) or (city_slug and city is None):
-            raise NotFound("No such tag.")
+        genre, city = await find_tags(self.db, request.path_params["tag"])
         return render.tag_object(ctx, genre, city)
+
+    async def playlist(self, request: Request, ctx: RenderContext) -> dict[str, Any]:
+        async with self.db.reading() as conn:
+            row = await find_playlist(conn, request)
+        return render.playlist(ctx, row)
+
+
+async def find_tags(conn: Connection, spec: str) -> tuple[Row | None, Row | None]:
+    """``funk``, ``city:athens`` or ``funk+city:athens``: each named part must exist."""
+    parts = parse_tag_path(spec)
+    if parts is None:
+        raise NotFound("No such tag.")
+    genre_slug, city_slug = parts
+    genre = await get_tag(conn, GENRE, genre_slug) if genre_slug else None
+    city = await get_tag(conn, CITY, city_slug) if city_slug else None
+    if (genre_slug and genre is None) or (city_slug and city is None):
+        raise NotFound("No such tag.")
+    return genre, city
+
+
+async def find_playlist(conn: Connection, request: Request) -> Row:
+    """The playlist at ``/<user>/playlists/<playlist>/``, with its owner's columns."""
+    username, slug = request.path_params["user"], request.path_params["playlist"]
+    row = await get_playlist(conn, username, slug)
+    if row is None:
+        raise NotFound("No such playlist.")
+    return row
 
 
 def parse_tag_path(spec: str) -> tuple[str | None, str | None] | None:

@@ -77,6 +77,18 @@ SHOW_BRIEF = {
 }
 NAMED = {"name": STRING, "key": KEY, "url": URL, "slug": STRING}
 
+
+def _list(item: str | None) -> dict[str, Any]:
+    """The list envelope (§4.1); ``name`` is absent on some lists. Search items are shows,
+    users or tags, by ``type``."""
+    items = (
+        _ref(item) if item else {"anyOf": [_ref("ShowBrief"), _ref("UserBrief"), _ref("TagBrief")]}
+    )
+    return _obj(
+        {"data": {"type": "array", "items": items}, "paging": _ref("Paging")}, {"name": STRING}
+    )
+
+
 COMPONENTS: dict[str, Any] = {
     "UserPictures": _pictures(USER_SIZES),
     "ShowPictures": _pictures(SHOW_SIZES),
@@ -137,6 +149,52 @@ COMPONENTS: dict[str, Any] = {
         },
         {**_type("cloudcast"), "metadata": _metadata(SHOW_CONNECTIONS)},
     ),
+    "Comment": _obj(
+        {
+            "key": KEY,
+            "url": URL,
+            "comment": STRING,
+            "submit_date": TIME,
+            "user": _ref("UserBrief"),
+        },
+        _type("comment"),
+    ),
+    "Playlist": _obj(
+        {
+            **NAMED,
+            "description": STRING,
+            "user": _ref("UserBrief"),
+            "cloudcast_count": INT,
+            "created_time": TIME,
+            "updated_time": TIME,
+        },
+        {**_type("playlist"), "metadata": _metadata(("cloudcasts",))},
+    ),
+    "Listen": _obj({**SHOW_BRIEF, "listen_time": TIME}, _type("cloudcast")),
+    "FeedItem": _obj(
+        {
+            "key": KEY,
+            "url": URL,
+            "from": _ref("UserBrief"),
+            "title": {"enum": ["uploaded", "favorited", "reposted", "listened to"]},
+            "type": {"enum": ["upload", "favorite", "repost", "listen"]},
+            "created_time": TIME,
+            "cloudcasts": {"type": "array", "items": _ref("ShowBrief")},
+        }
+    ),
+    "Paging": _obj({}, {"previous": URL, "next": URL}),
+    **{
+        f"{name}List": _list(item)
+        for name, item in (
+            ("Show", "ShowBrief"),
+            ("User", "UserBrief"),
+            ("Comment", "Comment"),
+            ("Playlist", "Playlist"),
+            ("Listen", "Listen"),
+            ("Feed", "FeedItem"),
+        )
+    },
+    "SearchList": _list(None),
     "Error": _obj(
         {"error": _obj({"type": STRING, "message": STRING}, {"retry_after": INT})},
         {"details": {"type": "object", "additionalProperties": {"type": "array", "items": STRING}}},
@@ -168,6 +226,58 @@ PARAMETERS: dict[str, Any] = {
     },
 }
 
+_PAGING_TIME = {
+    "type": "string",
+    "description": "A unix timestamp, YYYY-MM-DD HH:MM:SS (UTC), or a value from a paging link.",
+}
+PARAMETERS.update(
+    {
+        "limit": {
+            "name": "limit",
+            "in": "query",
+            "required": False,
+            "description": "Items per page: 20 by default, at most 100 (larger values are "
+            "clamped).",
+            "schema": {"type": "string", "pattern": "^[0-9]{0,9}$"},
+        },
+        "offset": {
+            "name": "offset",
+            "in": "query",
+            "required": False,
+            "description": "Page by position; links then carry offsets instead of dates.",
+            "schema": {"type": "string", "pattern": "^[0-9]{0,8}$"},
+        },
+        "since": {
+            "name": "since",
+            "in": "query",
+            "required": False,
+            "description": "Only items newer than this (exclusive).",
+            "schema": _PAGING_TIME,
+        },
+        "until": {
+            "name": "until",
+            "in": "query",
+            "required": False,
+            "description": "Only items older than this (exclusive).",
+            "schema": _PAGING_TIME,
+        },
+        "q": {
+            "name": "q",
+            "in": "query",
+            "required": True,
+            "description": "The words to look for; the last one also matches as a prefix.",
+            "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+        },
+        "type": {
+            "name": "type",
+            "in": "query",
+            "required": True,
+            "description": "What to search: cloudcast (or upload), user or tag.",
+            "schema": {"enum": ["cloudcast", "upload", "user", "tag"]},
+        },
+    }
+)
+
 ERRORS = {
     "400": {
         "description": "A parameter the API cannot use (InvalidParameterException).",
@@ -188,6 +298,15 @@ def _path_parameters(path: str) -> list[dict[str, Any]]:
     ]
 
 
+def _query_parameters(route: ApiRoute) -> list[str]:
+    names = ["metadata", "callback"]
+    if route.paged:
+        names += ["limit", "offset", "since", "until"]
+    if route.operation_id == "search":
+        names += ["q", "type"]
+    return names
+
+
 def _operation(route: ApiRoute) -> dict[str, Any]:
     return {
         "operationId": route.operation_id,
@@ -195,8 +314,7 @@ def _operation(route: ApiRoute) -> dict[str, Any]:
         "tags": [route.tag],
         "parameters": [
             *_path_parameters(route.path),
-            {"$ref": "#/components/parameters/metadata"},
-            {"$ref": "#/components/parameters/callback"},
+            *[{"$ref": f"#/components/parameters/{name}"} for name in _query_parameters(route)],
         ],
         "responses": {
             "200": {

@@ -3,44 +3,36 @@
 Two modes. **Date mode** (the default) pages by each item's list time (when it was favourited,
 followed, listened, published) with exclusive ``since`` / ``until`` bounds, so following ``next``
 never repeats or skips an item, even while new items arrive. **Offset mode**, chosen by sending
-``offset`` (``offset=0`` on the first request), pages by position.
+``offset`` (``offset=0`` on the first request), pages by position. Ranked lists (popular, hot,
+similar, search, a playlist) are always paged by offset.
 
 Links are absolute, built from the request's scheme, host and path, and carry the request's
 other parameters (``metadata``, ``q``, ``type`` ...). A date-mode link carries the boundary as
-a unix timestamp with microseconds, the precision the list times are stored at.
+a unix timestamp with microseconds, the precision list times are stored at, followed by
+``_<n>``: the boundary item's tie-breaker, which keeps items that share a microsecond apart.
+Clients may also send their own bounds as a unix timestamp or ``YYYY-MM-DD HH:MM:SS`` (UTC).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from mixcast.errors import InvalidParameter
+from mixcast.lists.window import Cursor, Slice, Window
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000_000
 _INT = re.compile(r"\A[0-9]{1,9}\Z")
 _UNIX = re.compile(r"\A[0-9]{1,11}(?:\.[0-9]{1,6})?\Z")
+_CURSOR = re.compile(r"\A([0-9]{1,11}\.[0-9]{6})_([0-9]{1,18})\Z")
 _DATE = re.compile(r"\A(\d{4})-(\d\d)-(\d\d)(?:[ T](\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,6}))?)?)?Z?\Z")
 # Parameters that belong to one page, not to the list: links replace them.
 PAGE_PARAMS = frozenset({"limit", "offset", "since", "until", "callback", "access_token"})
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    limit: int
-    offset: int | None  # offset mode when not None
-    since: int | None  # exclusive bounds, microseconds
-    until: int | None
-
-    @property
-    def offset_mode(self) -> bool:
-        return self.offset is not None
 
 
 def _int(name: str, value: str) -> int:
@@ -72,7 +64,16 @@ def parse_time(name: str, value: str) -> int:
     )
 
 
-def parse_page(query: Any) -> Page:
+def parse_cursor(name: str, value: str) -> Cursor:
+    """A bound from one of our links (``1500000000.000042_17``) or from a client (a time)."""
+    value = value.strip()
+    match = _CURSOR.match(value)
+    if match:
+        return Cursor(parse_time(name, match.group(1)), int(match.group(2)))
+    return Cursor(parse_time(name, value))
+
+
+def parse_page(query: Any) -> Window:
     """The paging parameters of a request's query (a Starlette ``QueryParams``)."""
     limit_raw = query.get("limit")
     limit = DEFAULT_LIMIT if not limit_raw else _int("limit", limit_raw)
@@ -83,45 +84,48 @@ def parse_page(query: Any) -> Page:
         offset = 0 if offset_raw == "" else _int("offset", offset_raw)
         if offset > MAX_OFFSET:
             raise InvalidParameter(f"The offset may be at most {MAX_OFFSET}.")
-    since = parse_time("since", query["since"]) if query.get("since") else None
-    until = parse_time("until", query["until"]) if query.get("until") else None
-    if since is not None and until is not None and since >= until:
+    since = parse_cursor("since", query["since"]) if query.get("since") else None
+    until = parse_cursor("until", query["until"]) if query.get("until") else None
+    if since is not None and until is not None and since.time >= until.time:
         raise InvalidParameter("since must be before until.")
-    return Page(limit, offset, since, until)
+    return Window(limit, offset, since, until)
 
 
-def _stamp(us: int) -> str:
-    return f"{us // 1_000_000}.{us % 1_000_000:06d}"
+def _stamp(us: int, tie: int) -> str:
+    return f"{us // 1_000_000}.{us % 1_000_000:06d}_{tie}"
 
 
 def links(
-    base_url: str,
-    query: Sequence[tuple[str, str]],
-    page: Page,
-    times: Sequence[int],
-    has_more: bool,
+    base_url: str, query: Sequence[tuple[str, str]], window: Window, page: Slice
 ) -> dict[str, str]:
-    """``previous`` and ``next`` for a page whose items have list times ``times`` (newest
-    first). ``has_more``: the query found an item beyond this page."""
+    """``previous`` and ``next`` for ``page``, read with ``window``: ``previous`` leads to newer
+    items (or a lower offset), ``next`` to older ones; there is no ``next`` on the last page."""
     keep = [(k, v) for k, v in query if k not in PAGE_PARAMS]
 
     def link(**params: Any) -> str:
-        pairs = [*keep, ("limit", str(page.limit)), *params.items()]
+        pairs = [*keep, ("limit", str(window.limit)), *params.items()]
         return f"{base_url}?{urlencode(pairs)}"
 
     out: dict[str, str] = {}
-    if page.offset_mode:
-        assert page.offset is not None
-        if page.offset > 0:
-            out["previous"] = link(offset=max(page.offset - page.limit, 0))
-        if has_more:
-            out["next"] = link(offset=page.offset + page.limit)
+    if window.offset_mode or page.ranked:
+        offset = window.offset or 0
+        if offset > 0:
+            out["previous"] = link(offset=max(offset - window.limit, 0))
+        if page.has_more:
+            out["next"] = link(offset=offset + window.limit)
         return out
-    if times:
-        out["previous"] = link(since=_stamp(times[0]))
-        if has_more:
-            out["next"] = link(until=_stamp(times[-1]))
-    elif page.until is not None:
-        # Past the end: offer the way back to what was before this bound.
-        out["previous"] = link(since=_stamp(page.until - 1))
+    items = page.items
+    # A page read upwards from ``since`` alone knows whether newer items remain; any other page
+    # knows whether older ones do.
+    upwards = window.since is not None and window.until is None
+    if items:
+        first, last = items[0], items[-1]
+        if not upwards or page.has_more:
+            out["previous"] = link(since=_stamp(first.time, first.tie))
+        if upwards or page.has_more:
+            out["next"] = link(until=_stamp(last.time, last.tie))
+    elif window.until is not None:
+        # Past the end: offer the way back to the items at and after this bound.
+        before = window.until.time - 1
+        out["previous"] = link(since=f"{before // 1_000_000}.{before % 1_000_000:06d}")
     return out

@@ -210,3 +210,73 @@ def show_full(
     if ctx.metadata:
         out["metadata"] = _connections(ctx, out["key"], SHOW_CONNECTIONS)
     return out
+
+
+def listed_user(ctx: RenderContext, row: Row) -> dict[str, Any]:
+    """A user in a list (followers, listeners ...): the nested form."""
+    return user_brief(ctx, row["username"], row["display_name"], row["picture_id"])
+
+
+def comment(ctx: RenderContext, row: Row) -> dict[str, Any]:
+    """A comment (§3.6): its text, author and time. Comments are read-only in the API."""
+    key = f"/comments/{row['comment_id']}/"
+    out: dict[str, Any] = {
+        "key": key,
+        "url": ctx.site + key,
+        "comment": row["body"],
+        "submit_date": iso_z(row["created_at"]),
+        "user": listed_user(ctx, row),
+    }
+    if ctx.metadata:
+        out["type"] = "comment"
+    return out
+
+
+def playlist(ctx: RenderContext, row: Row) -> dict[str, Any]:
+    """A playlist (§3.7): its shows are at ``<key>cloudcasts/``."""
+    key = f"{user_key(row['username'])}playlists/{_quote(row['slug'])}/"
+    out: dict[str, Any] = {
+        "key": key,
+        "url": ctx.site + key,
+        "name": row["name"],
+        "slug": row["slug"],
+        "description": row["description"],
+        "user": listed_user(ctx, row),
+        "cloudcast_count": row["cloudcast_count"],
+        "created_time": iso_z(row["created_at"]),
+        "updated_time": iso_z(row["updated_at"]),
+    }
+    if ctx.metadata:
+        out["type"] = "playlist"
+        out["metadata"] = _connections(ctx, key, ("cloudcasts",))
+    return out
+
+
+FEED_TITLES = {
+    "upload": "uploaded",
+    "favorite": "favorited",
+    "repost": "reposted",
+    "listen": "listened to",
+}
+
+
+def feed_item(
+    ctx: RenderContext,
+    owner: Row,
+    kind: str,
+    item_id: str,
+    created_at: int,
+    show: dict[str, Any],
+) -> dict[str, Any]:
+    """One entry of a user's feed (§3.7): who did what to which show, and when."""
+    feed_key = f"{user_key(owner['username'])}feed/"
+    out: dict[str, Any] = {
+        "key": f"{feed_key}{item_id}/",
+        "url": f"{ctx.site}{feed_key}#{item_id}",
+        "from": listed_user(ctx, owner),
+        "title": FEED_TITLES[kind],
+        "type": kind,
+        "created_time": iso_z(created_at),
+        "cloudcasts": [show],
+    }
+    return out

@@ -8,7 +8,11 @@ from dataclasses import dataclass
 
 from starlette.convertors import Convertor, register_url_convertor
 
+from mixcast.api.lists import SHOW_LISTS, USER_LISTS, ListHandlers
 from mixcast.api.objects import ObjectHandlers
+from mixcast.api.render import TAG_CONNECTIONS
+from mixcast.api.search import SearchHandler
+from mixcast.db.database import Database
 
 Endpoint = Callable[..., Awaitable[object]]
 
@@ -22,6 +26,7 @@ class ApiRoute:
     response: str  # a schema name in openapi.COMPONENTS
     methods: tuple[str, ...] = ("GET",)
     tag: str = "objects"
+    paged: bool = False  # takes limit, offset, since and until
 
 
 TAG_PREFIXES = ("genres", "discover", "tag")
@@ -42,27 +47,118 @@ class UserConvertor(Convertor[str]):
 
 register_url_convertor("user", UserConvertor())
 
+# A user's lists live beside the user's shows (/spartacus/cloudcasts/), so no show may take a
+# list's name as its slug (``shows.RESERVED_SLUGS``) and the show routes never match one.
+USER_LIST_NAMES = tuple(USER_LISTS)
+
+
+class ShowConvertor(Convertor[str]):
+    regex = "(?!(?:" + "|".join(USER_LIST_NAMES) + ")/)[^/]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("show", ShowConvertor())
+
 
 def starlette_path(path: str) -> str:
-    """The router's form of an OpenAPI path: ``{user}`` uses the convertor above."""
-    return path.replace("{user}", "{user:user}")
+    """The router's form of an OpenAPI path: ``{user}`` and ``{show}`` use the convertors
+    above."""
+    return path.replace("{user}", "{user:user}").replace("{show}", "{show:show}")
 
 
-def api_routes(objects: ObjectHandlers) -> list[ApiRoute]:
-    """Most requested first: the router tries them in this order."""
+def api_routes(db: Database) -> list[ApiRoute]:
+    """Most requested first: the router tries them in this order. The global lists come before
+    the user routes, whose first segment would match ``popular`` too."""
+    objects, lists, search = ObjectHandlers(db), ListHandlers(db), SearchHandler(db)
     routes = [
+        ApiRoute("/popular/", lists.global_list("popular"), "list_popular",
+                 "Popular shows", "ShowList", paged=True),
+        ApiRoute("/popular/hot/", lists.global_list("hot"), "list_hot",
+                 "Hot shows", "ShowList", paged=True),
+        ApiRoute("/new/", lists.global_list("new"), "list_new",
+                 "Newest shows", "ShowList", paged=True),
+        ApiRoute("/search/", search.search, "search",
+                 "Search shows, users or tags", "SearchList", paged=True),
         ApiRoute("/{user}/{show}/", objects.show, "get_show", "A show (cloudcast)", "Show"),
         ApiRoute("/{user}/", objects.user, "get_user", "A user", "User"),
+    ]  # fmt: skip
+    routes += [
+        ApiRoute(
+            f"/{{user}}/{name}/",
+            lists.user_list(name),
+            f"list_user_{name}",
+            f"A user's {name}",
+            USER_LIST_SCHEMAS[name],
+            paged=True,
+        )
+        for name in USER_LISTS
     ]
     routes += [
         ApiRoute(
-            f"/{prefix}/{{tag}}/",
-            objects.tag,
-            f"get_tag_{prefix}",
-            "A genre tag (funk), a city (city:athens) or both (funk+city:athens)"
-            + ("" if prefix == "genres" else f"; /{prefix}/ is an alias of /genres/"),
-            "Tag",
+            "/{user}/playlists/{playlist}/", objects.playlist, "get_playlist", "A playlist",
+            "Playlist",
+        ),
+        ApiRoute(
+            "/{user}/playlists/{playlist}/cloudcasts/", lists.playlist_shows,
+            "list_playlist_cloudcasts", "A playlist's shows, in its order", "ShowList",
+            paged=True,
+        ),
+    ]  # fmt: skip
+    routes += [
+        ApiRoute(
+            f"/{{user}}/{{show}}/{name}/",
+            lists.show_list(name),
+            f"list_show_{name}",
+            f"A show's {name}",
+            SHOW_LIST_SCHEMAS[name],
+            paged=True,
         )
-        for prefix in TAG_PREFIXES
+        for name in (*SHOW_LISTS, "similar")
     ]
+    for prefix in TAG_PREFIXES:
+        alias = "" if prefix == "genres" else f"; /{prefix}/ is an alias of /genres/"
+        routes.append(
+            ApiRoute(
+                f"/{prefix}/{{tag}}/",
+                objects.tag,
+                f"get_tag_{prefix}",
+                "A genre tag (funk), a city (city:athens) or both (funk+city:athens)" + alias,
+                "Tag",
+            )
+        )
+        routes += [
+            ApiRoute(
+                f"/{prefix}/{{tag}}/{name}/",
+                lists.tag_list(name),
+                f"list_tag_{name}_{prefix}",
+                f"A tag's or city's {name} shows" + alias,
+                "ShowList",
+                paged=True,
+            )
+            for name in TAG_CONNECTIONS
+        ]
     return routes
+
+
+USER_LIST_SCHEMAS = {
+    "cloudcasts": "ShowList",
+    "favorites": "ShowList",
+    "listens": "ListenList",
+    "followers": "UserList",
+    "following": "UserList",
+    "comments": "CommentList",
+    "playlists": "PlaylistList",
+    "feed": "FeedList",
+}
+SHOW_LIST_SCHEMAS = {
+    "listeners": "UserList",
+    "favorites": "UserList",
+    "reposts": "UserList",
+    "comments": "CommentList",
+    "similar": "ShowList",
+}

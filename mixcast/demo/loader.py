@@ -10,6 +10,9 @@ Deterministic: ``demo.plan`` decides every row from fixed seeds and a fixed cloc
 written in plan order, so two loads into fresh databases give the same rows and ids. The one
 exception is picture ids, which ``save_picture`` draws at random by design.
 
+Ranked: once the rows are in, one ranking refresh (``ranking.job``) as of the demo's clock
+(``model.BASE``) fills the popular and hot scores.
+
 Idempotent: the whole load is one transaction that starts by looking for the user
 ``spartacus``. If he exists the demo is there already (or the name is taken) and nothing is
 written; if the load fails half-way, the transaction rolls back and a second run starts afresh.
@@ -33,10 +36,11 @@ from mixcast.accounts.users import create_user, get_user
 from mixcast.db.database import Connection, Query
 from mixcast.demo import art
 from mixcast.demo.audio import Clip, make_pool
-from mixcast.demo.model import Event, Plan, ShowPlan, UserPlan
+from mixcast.demo.model import BASE, DAY, Event, Plan, ShowPlan, UserPlan
 from mixcast.demo.plan import SPARTACUS, make_plan
 from mixcast.media.artwork import Renditions, make_renditions
 from mixcast.pictures.store import save_picture
+from mixcast.ranking.job import refresh_scores
 from mixcast.services import Services, open_services
 from mixcast.settings import Settings
 from mixcast.shows.engagement import (
@@ -46,6 +50,7 @@ from mixcast.shows.engagement import (
     add_comment,
     record_listen,
 )
+from mixcast.shows.playlists import add_to_playlist, create_playlist
 from mixcast.shows.shows import NewShow, create_show
 from mixcast.storage import BlobStore
 
@@ -68,6 +73,7 @@ class Loaded:
     listen_later: int = 0
     listens: int = 0
     comments: int = 0
+    playlists: int = 0
     pictures: int = 0
 
     def summary(self, seconds: float) -> str:
@@ -76,7 +82,8 @@ class Loaded:
             f"demo loaded: {self.users} users, {self.shows} shows, {self.follows} follows,"
             f" {self.favorites} favorites, {self.reposts} reposts,"
             f" {self.listen_later} listen-later, {self.listens} listens,"
-            f" {self.comments} comments, {self.pictures} pictures in {seconds:.1f} s"
+            f" {self.comments} comments, {self.playlists} playlists,"
+            f" {self.pictures} pictures in {seconds:.1f} s"
         )
 
 
@@ -224,7 +231,25 @@ async def _write(
     ]
     for event in plan.events:
         await _write_event(tx, event, user_ids, show_ids, loaded)
+    await _write_playlists(tx, plan, user_ids, show_ids, loaded)
     return loaded
+
+
+# Spartacus's playlists: (name, every how many-th public show, from which one), 8 shows each.
+PLAYLISTS = (("Warm-up selection", 11, 0), ("Late night favourites", 7, 3))
+
+
+async def _write_playlists(
+    tx: Connection, plan: Plan, user_ids: list[int], show_ids: list[int], loaded: Loaded
+) -> None:
+    """A couple of playlists for spartacus (the plan's first user), made after every show."""
+    public = [i for i, show in enumerate(plan.shows) if show.visibility == "public"]
+    for n, (name, step, start) in enumerate(PLAYLISTS):
+        made = BASE - (len(PLAYLISTS) - n) * DAY
+        playlist_id, _ = await create_playlist(tx, user_ids[0], name, made)
+        for i in public[start::step][:8]:
+            await add_to_playlist(tx, playlist_id, show_ids[i], made)
+        loaded.playlists += 1
 
 
 @cache
@@ -259,6 +284,9 @@ async def load_into(services: Services, *, with_pictures: bool = True) -> str:
                 loaded = await _write(tx, services.store, plan, pictures, clips)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)  # after a failure: drop queued work
+    # Rank as of the demo's own clock, so /popular/ and /popular/hot/ have items at once (the
+    # last month of the plan holds plenty of plays). Deterministic: the clock is fixed.
+    await refresh_scores(services.db, BASE)
     return loaded.summary(time.perf_counter() - started)
 
 
