@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from functools import lru_cache
 
 
 def now_us() -> int:
@@ -12,7 +13,13 @@ def now_us() -> int:
 
 def iso_z(us: int) -> str:
     """``2014-09-10T14:42:03Z``: the API's one time format (seconds, literal Z)."""
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(us // 1_000_000))
+    return _iso_seconds(us // 1_000_000)
+
+
+@lru_cache(maxsize=1 << 16)
+def _iso_seconds(seconds: int) -> str:
+    # A list page formats two times a show; the same shows come back page after page.
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
 def from_datetime(value: datetime) -> int:

@@ -101,10 +101,15 @@ def links(
     """``previous`` and ``next`` for ``page``, read with ``window``: ``previous`` leads to newer
     items (or a lower offset), ``next`` to older ones; there is no ``next`` on the last page."""
     keep = [(k, v) for k, v in query if k not in PAGE_PARAMS]
+    # The page's own parameters need no escaping (digits, '.', '_'): only the kept ones do.
+    head = (
+        f"{base_url}?{urlencode(keep)}&limit={window.limit}"
+        if keep
+        else (f"{base_url}?limit={window.limit}")
+    )
 
     def link(**params: Any) -> str:
-        pairs = [*keep, ("limit", str(window.limit)), *params.items()]
-        return f"{base_url}?{urlencode(pairs)}"
+        return head + "".join(f"&{name}={value}" for name, value in params.items())
 
     out: dict[str, str] = {}
     if window.offset_mode or page.ranked:

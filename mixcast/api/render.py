@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -50,6 +51,7 @@ def user_key(username: str) -> str:
     return f"/{_quote(username)}/"
 
 
+@lru_cache(maxsize=8192)
 def show_key(username: str, slug: str) -> str:
     return f"/{_quote(username)}/{_quote(slug)}/"
 
@@ -70,23 +72,32 @@ def _connections(ctx: RenderContext, key: str, names: tuple[str, ...]) -> dict[s
 def user_brief(
     ctx: RenderContext, username: str, name: str, picture_id: str | None
 ) -> dict[str, Any]:
-    """A user nested in another object or listed: url, username, name, key, pictures."""
+    """A user nested in another object or listed: url, username, name, key, pictures. Shared
+    between the places it appears: never change the dict it returns."""
+    return _user_brief(ctx.site, ctx.metadata, username, name, picture_id)
+
+
+@lru_cache(maxsize=4096)
+def _user_brief(
+    site: str, metadata: bool, username: str, name: str, picture_id: str | None
+) -> dict[str, Any]:
+    # Pages repeat their users (a user's own shows, the same followers): rendered once.
     key = user_key(username)
     out: dict[str, Any] = {
         "key": key,
-        "url": ctx.site + key,
+        "url": site + key,
         "name": name,
         "username": username,
-        "pictures": picture_map(ctx.site, "profile", picture_id),
+        "pictures": picture_map(site, "profile", picture_id),
     }
-    if ctx.metadata:
+    if metadata:
         out["type"] = "user"
     return out
 
 
 def user_full(ctx: RenderContext, user: Row) -> dict[str, Any]:
     """``GET /<user>/``: exactly the 2018 key set (§3.2), which strict clients enforce."""
-    out = user_brief(ctx, user["username"], user["display_name"], user["picture_id"])
+    out = dict(user_brief(ctx, user["username"], user["display_name"], user["picture_id"]))
     key = out["key"]
     out.update(
         cover_pictures=picture_map(ctx.site, "profile_cover", user["cover_picture_id"]),
@@ -110,10 +121,15 @@ def user_full(ctx: RenderContext, user: Row) -> dict[str, Any]:
 
 
 def tag(ctx: RenderContext, slug: str, name: str) -> dict[str, Any]:
-    """A genre tag nested in a show: key, url, name."""
+    """A genre tag nested in a show: key, url, name. Shared: never change the dict returned."""
+    return _tag(ctx.site, ctx.metadata, slug, name)
+
+
+@lru_cache(maxsize=4096)
+def _tag(site: str, metadata: bool, slug: str, name: str) -> dict[str, Any]:
     key = tag_key(slug, None)
-    out: dict[str, Any] = {"key": key, "url": ctx.site + key, "name": name}
-    if ctx.metadata:
+    out: dict[str, Any] = {"key": key, "url": site + key, "name": name}
+    if metadata:
         out["type"] = "tag"
     return out
 

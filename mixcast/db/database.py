@@ -29,9 +29,10 @@ _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 class Query:
     """One SQL text with ``:name`` parameters, compiled once for each driver's paramstyle."""
 
-    __slots__ = ("names", "pg", "sqlite", "text")
+    __slots__ = ("expanded", "names", "pg", "sqlite", "text")
 
     def __init__(self, text: str) -> None:
+        self.expanded: dict[tuple[tuple[str, int], ...], Query] = {}  # see _expand
         self.text = " ".join(text.split())
         self.sqlite = self.text  # sqlite3 takes :name natively
         names: list[str] = []
@@ -49,24 +50,32 @@ class Query:
         return f"Query({self.text!r})"
 
 
+_MAX_EXPANSIONS = 128  # per query: one per distinct list length (a page holds at most 101 ids)
+
+
 def _expand(query: Query, params: Params) -> tuple[Query, dict[str, Any]]:
-    """Rewrite ``:ids`` bound to a sequence as ``(:ids_0, :ids_1, ...)``."""
+    """Rewrite ``:ids`` bound to a sequence as ``(:ids_0, :ids_1, ...)``. The rewritten query
+    is kept per list length, so a list page compiles its ``IN`` once, not per request."""
     flat: dict[str, Any] = {}
-    text = query.text
+    shape: list[tuple[str, int]] = []
     for name, value in params.items():
         if isinstance(value, list | tuple):
-            if not value:
-                # IN () is a syntax error; IN (NULL) matches nothing.
-                text = re.sub(rf"(?<![:\w]):{name}\b", "(NULL)", text)
-                continue
-            parts = [f"{name}_{i}" for i in range(len(value))]
-            text = re.sub(
-                rf"(?<![:\w]):{name}\b", "(" + ", ".join(":" + p for p in parts) + ")", text
-            )
-            flat.update(zip(parts, value, strict=True))
+            shape.append((name, len(value)))
+            flat.update((f"{name}_{i}", v) for i, v in enumerate(value))
         else:
             flat[name] = value
-    return Query(text), flat
+    key = tuple(shape)
+    expanded = query.expanded.get(key)
+    if expanded is None:
+        text = query.text
+        for name, count in shape:
+            # IN () is a syntax error; IN (NULL) matches nothing.
+            items = ", ".join(f":{name}_{i}" for i in range(count)) if count else "NULL"
+            text = re.sub(rf"(?<![:\w]):{name}\b", f"({items})", text)
+        expanded = Query(text)
+        if len(query.expanded) < _MAX_EXPANSIONS:
+            query.expanded[key] = expanded
+    return expanded, flat
 
 
 def _needs_expand(params: Params) -> bool:

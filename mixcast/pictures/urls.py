@@ -20,18 +20,9 @@ def _template(site: str, kind: str) -> tuple[tuple[str, str], ...]:
     return tuple((name, f"/{w}x{h}.jpg") for name, (w, h) in _SIZES[kind].items())
 
 
-@lru_cache(maxsize=64)
-def _default_map(site: str, kind: str) -> dict[str, str]:
-    return _build(site, kind, DEFAULT_ID[kind])
-
-
-def _build(site: str, kind: str, picture_id: str) -> dict[str, str]:
-    base = f"{site}/media/pictures/{picture_id}"
-    return {name: base + tail for name, tail in _template(site, kind)}
-
-
+@lru_cache(maxsize=8192)
 def picture_map(site: str, kind: str, picture_id: str | None) -> dict[str, str]:
-    """Size key -> absolute URL, for a stored picture or for the default one."""
-    if picture_id is None:
-        return dict(_default_map(site, kind))  # a copy: callers may change theirs
-    return _build(site, kind, picture_id)
+    """Size key -> absolute URL, for a stored picture or for the default one. Made once per
+    picture (list pages repeat them) and shared: never change the dict returned."""
+    base = f"{site}/media/pictures/{picture_id or DEFAULT_ID[kind]}"
+    return {name: base + tail for name, tail in _template(site, kind)}
