@@ -782,11 +782,14 @@ def listen_rows(plan: Plan) -> Iterator[list[Row]]:
 
 def show_listener_rows(plan: Plan) -> Iterator[list[Row]]:
     pairs, labels = plan.show_listeners, listener_labels(plan)
+    n_users = len(plan.users.created)
     for lo, hi in chunk_bounds(len(pairs.show)):
+        listener = pairs.listener[lo:hi]
         yield list(
             zip(
                 (pairs.show[lo:hi] + 1).tolist(),
-                labels[pairs.listener[lo:hi]].tolist(),
+                labels[listener].tolist(),
+                nullable(listener + 1, listener < n_users),
                 pairs.first_at[lo:hi].tolist(),
                 strict=True,
             )
@@ -814,7 +817,11 @@ def tables(plan: Plan) -> list[Table]:
             ("id", "show_id", "user_id", "listener", "created_at"),
             listen_rows(plan),
         ),
-        Table("show_listeners", ("show_id", "listener", "first_at"), show_listener_rows(plan)),
+        Table(
+            "show_listeners",
+            ("show_id", "listener", "user_id", "first_at"),
+            show_listener_rows(plan),
+        ),
     ]
 
 
@@ -1010,6 +1017,76 @@ class PostgresLoader:
 
 
 # ---------------------------------------------------------------------------------------------
+# The search index: one INSERT ... SELECT per table, the same documents as mixcast.search.index
+# writes one row at a time (only listed shows; users; genre tags). Migration 0003 made the
+# tables; they are not in LOADED_TABLES, so begin() leaves them and their indexes alone.
+
+LISTED = "s.visibility = 'public' AND s.status = 'ready'"
+SEARCH_USERNAME_BARE = "replace(replace(username, '-', ''), '_', '')"
+SEARCH_USERNAME = (
+    f"CASE WHEN {SEARCH_USERNAME_BARE} = username THEN username"
+    f" ELSE username || ' ' || {SEARCH_USERNAME_BARE} END"
+)
+SEARCH_SECTION = (
+    "trim(coalesce(artist, '') || ' ' || coalesce(song, '') || ' ' || coalesce(chapter, ''))"
+)
+SQLITE_SEARCH = (
+    # Correlated subqueries: the UNIQUE (show_id, ...) indexes stay during the load on SQLite.
+    "INSERT INTO search_shows (rowid, name, tags, description, tracklist) SELECT s.id, s.name,"
+    " (SELECT coalesce(group_concat(t.name, ' '), '') FROM show_tags st JOIN tags t"
+    " ON t.id = st.tag_id WHERE st.show_id = s.id AND t.kind = 'genre'), s.description,"
+    f" (SELECT coalesce(group_concat({SEARCH_SECTION}, ' '), '') FROM sections"
+    f" WHERE show_id = s.id) FROM shows s WHERE {LISTED} ORDER BY s.id",
+    "INSERT INTO search_users (rowid, display_name, username)"
+    f" SELECT id, display_name, {SEARCH_USERNAME} FROM users ORDER BY id",
+    "INSERT INTO search_tags (rowid, name) SELECT id, name FROM tags WHERE kind = 'genre'",
+    # Merge the segments the bulk insert left into one b-tree per table: fewer lookups a query.
+    "INSERT INTO search_shows (search_shows) VALUES ('optimize')",
+    "INSERT INTO search_users (search_users) VALUES ('optimize')",
+)
+POSTGRES_SEARCH = (
+    # Joins to aggregates, not per-row subqueries: the show_tags and sections indexes are
+    # dropped for the load. The GIN indexes are built once after the inserts.
+    "DROP INDEX ix_search_shows_document",
+    "DROP INDEX ix_search_users_document",
+    "INSERT INTO search_shows (show_id, document) SELECT s.id, search_vector(s.name, 'A')"
+    " || search_vector(tg.names, 'B') || search_vector(s.description, 'C')"
+    " || search_vector(tr.body, 'D') FROM shows s"
+    " LEFT JOIN (SELECT st.show_id, string_agg(t.name, ' ') AS names FROM show_tags st"
+    " JOIN tags t ON t.id = st.tag_id WHERE t.kind = 'genre' GROUP BY st.show_id) tg"
+    " ON tg.show_id = s.id"
+    f" LEFT JOIN (SELECT show_id, string_agg({SEARCH_SECTION}, ' ') AS body FROM sections"
+    f" GROUP BY show_id) tr ON tr.show_id = s.id WHERE {LISTED} ORDER BY s.id",
+    "INSERT INTO search_users (user_id, document) SELECT id, search_vector(display_name, 'A')"
+    f" || search_vector({SEARCH_USERNAME}, 'B') FROM users ORDER BY id",
+    "INSERT INTO search_tags (tag_id, document) SELECT id, search_vector(name, 'A') FROM tags"
+    " WHERE kind = 'genre'",
+    # As migration 0003 defines them: over the documents with their words' prefixes added.
+    "CREATE INDEX ix_search_shows_document ON search_shows USING gin (search_prefixed(document))",
+    "CREATE INDEX ix_search_users_document ON search_users USING gin (search_prefixed(document))",
+)
+SEARCH_CHECKS = {
+    "search_shows rows": "SELECT abs((SELECT count(*) FROM search_shows)"
+    f" - (SELECT count(*) FROM shows s WHERE {LISTED}))",
+    "search_users rows": "SELECT abs((SELECT count(*) FROM search_users)"
+    " - (SELECT count(*) FROM users))",
+}
+
+
+def fill_search(loader: Loader, say: Say) -> None:
+    """Fill the search tables from the loaded rows, in the load's transaction."""
+    started = time.perf_counter()
+    if isinstance(loader, SqliteLoader):
+        for statement in SQLITE_SEARCH:
+            loader.conn.execute(statement)
+    elif isinstance(loader, PostgresLoader):
+        for statement in POSTGRES_SEARCH:
+            loader.conn.execute(statement)
+    shows = loader.scalar("SELECT count(*) FROM search_shows")
+    say(f"{'search':12} {shows:>10,} shows in {time.perf_counter() - started:6.1f}s")
+
+
+# ---------------------------------------------------------------------------------------------
 # Verification, in plain SQL: counters against the rows they count, engagement times, references.
 
 TIME_CHECKS = {
@@ -1072,6 +1149,7 @@ def verify(loader: Loader) -> bool:
     checks += [(f"{table} times", query) for table, query in TIME_CHECKS.items()]
     checks += list(SHOW_LISTENER_CHECKS.items())
     checks += orphan_checks()
+    checks += list(SEARCH_CHECKS.items())
     for name, query in checks:
         wrong = loader.scalar(query)
         problems += wrong
@@ -1176,6 +1254,7 @@ def load(loader: Loader, plan: Plan, clock: Clock) -> dict[str, int]:
         written[table.name] = loader.load(table)
         took = time.perf_counter() - started
         clock.say(f"{table.name:12} {written[table.name]:>10,} rows in {took:6.1f}s")
+    fill_search(loader, clock.say)
     clock.say("rebuilding indexes and constraints")
     loader.commit(clock.say)
     clock.say("committed; analyzing")
@@ -1188,6 +1267,28 @@ def print_summary(written: dict[str, int], seconds: float) -> None:
     for name, rows in written.items():
         print(f"{name:12} {rows:>12,}")
     print(f"{'total':12} {sum(written.values()):>12,}  loaded in {seconds:.1f}s")
+
+
+def rank(url: str, now: int, say: Say) -> None:
+    """Compute the popular and hot scores as the app's periodic job does, as of --now."""
+    import asyncio
+
+    from mixcast.db.database import connect
+    from mixcast.db.urls import DatabaseURL
+    from mixcast.ranking.job import RefreshStats, refresh_scores
+
+    async def run() -> RefreshStats:
+        db = await connect(DatabaseURL.parse(url))
+        try:
+            return await refresh_scores(db, now)
+        finally:
+            await db.close()
+
+    say("ranking: popular and hot scores as of --now")
+    started = time.perf_counter()
+    stats = asyncio.run(run())
+    took = time.perf_counter() - started
+    say(f"{'ranking':12} {stats.changed:>10,} shows in {took:6.1f}s ({stats.events:,} events)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1212,6 +1313,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             clock.say("verified" if ok else "VERIFY FAILED")
     finally:
         loader.close()
+    rank(url, options.now, clock.say)  # after the commit: through the app's own connection
     print_summary(written, seconds)
     return 0 if ok else 1
 

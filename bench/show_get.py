@@ -52,6 +52,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -229,13 +230,18 @@ def serve(
         _stop(proc, port)
 
 
+def get_json(port: int, path: str) -> Any:
+    """The JSON body of ``GET path``, which must answer 200."""
+    status, body = _get(port, path)
+    if status != 200:
+        raise BenchError(f"GET {path} answered {status}: {body[:300]!r}")
+    return json.loads(body)
+
+
 def check_responses(port: int, prefix: str, keys: list[str], is_mixcast: bool) -> None:
     """A few keys one by one: status 200 and the requested show in the body."""
     for key in keys[:50]:
-        status, body = _get(port, prefix + key)
-        if status != 200:
-            raise BenchError(f"GET {prefix}{key} answered {status}: {body[:300]!r}")
-        data = json.loads(body)
+        data = get_json(port, prefix + key)
         if is_mixcast:
             got = data.get("key")
         else:  # the floor returns the raw row
@@ -352,7 +358,7 @@ def run_wrk(
     if check and int(bench.group(2)):
         problems.append(f"{bench.group(2)} responses with a status other than 200")
     if problems:
-        raise BenchError(f"GET {prefix}/<user>/<show>/: " + "; ".join(problems) + f"\n{out}")
+        raise BenchError(f"GET {prefix}<random keys>: " + "; ".join(problems) + f"\n{out}")
     return Result(
         rps=float(rps.group(1)),
         p50_ms=_latency_ms(out, "50"),
@@ -393,9 +399,20 @@ def measure(
 # ---------------------------------------------------------------- one database
 
 
+Checker = Callable[[int, str, list[str], bool], None]  # port, prefix, keys, is_mixcast
+
+
 def bench_database(
-    args: argparse.Namespace, label: str, url: str, keys: list[str], work: Path
+    args: argparse.Namespace,
+    label: str,
+    url: str,
+    keys: list[str],
+    work: Path,
+    check: Checker = check_responses,
 ) -> dict[str, list[Result]]:
+    """Mixcast and the floor on ``keys`` (paths both serve, mixcast's under ``/api``), one
+    after the other for ``args.rounds`` rounds; ``check`` looks at a few responses first.
+    ``label`` names the files and logs in ``work`` and the progress lines."""
     files = (work / f"keys-{label}.txt", work / "random_keys.lua")
     pg_url = url if url.startswith("postgres") else None
     if pg_url:  # tag the servers' connections, to count their backends' CPU
@@ -413,6 +430,8 @@ def bench_database(
         "MIXCAST_DATA_DIR": str(data_dir),
         "MIXCAST_SITE_URL": base,
         "MIXCAST_API_URL": base + API_PREFIX,
+        # No ranking refresh: it would write scores into the database and load the machine.
+        "MIXCAST_RANK_INTERVAL": "0",
     }
     servers = {
         "mixcast": ([sys.executable, "-m", "mixcast", "serve", *flags], mixcast_env, API_PREFIX),
@@ -425,7 +444,7 @@ def bench_database(
             print(f"{tag} serving: {' '.join(cmd)}", flush=True)
             log = work / f"{label}-{name}.log"
             with serve(name, cmd, {**os.environ, **env}, port, prefix + keys[0], log) as pgid:
-                check_responses(port, prefix, keys, is_mixcast=name == "mixcast")
+                check(port, prefix, keys, name == "mixcast")
                 if args.warmup:
                     run_wrk(args, port, prefix, files, args.warmup, check=True)
                 if args.settle:
@@ -447,16 +466,23 @@ def _median(values: list[float]) -> float:
     return statistics.median(values)
 
 
-def table(rows: dict[str, dict[str, list[Result]]], args: argparse.Namespace) -> str:
+def table(
+    rows: dict[str, dict[str, list[Result]]],
+    args: argparse.Namespace,
+    what: str = "GET /{user}/{show}/",
+    target: float = TARGET,
+) -> str:
     """Medians over the rounds; the ratios are the medians of each round's ratio, mixcast and
-    the floor of one round having run back to back under much the same neighbours."""
+    the floor of one round having run back to back under much the same neighbours. ``rows``
+    maps a label (the database, or the database and the list) to its runs."""
     head = (
-        f"GET /{{user}}/{{show}}/ on {args.keys:,} random keys: wrk -t{args.threads} "
+        f"{what} on {args.keys:,} random keys: wrk -t{args.threads} "
         f"-c{args.connections} -d{args.duration}s, {args.workers} server workers"
         + (f", medians of {args.rounds} rounds" if args.rounds > 1 else "")
     )
+    width = max([11, *(len(label) + 2 for label in rows)])
     header = (
-        f"{'database':<11}{'server':<9}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
+        f"{'database':<{width}}{'server':<9}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
         f"{'app CPU':>9}{'db CPU':>8}{'others':>8}"
     )
     lines = [head, "", header, "-" * len(header)]
@@ -467,20 +493,23 @@ def table(rows: dict[str, dict[str, list[Result]]], args: argparse.Namespace) ->
                 for field in ("rps", "p50_ms", "p99_ms", "cpu_us", "db_cpu_us", "others")
             ]
             lines.append(
-                f"{label:<11}{name:<9}{values[0]:>9,.0f}{values[1]:>9.2f}{values[2]:>9.2f}"
+                f"{label:<{width}}{name:<9}{values[0]:>9,.0f}{values[1]:>9.2f}{values[2]:>9.2f}"
                 f"{values[3]:>9.0f}{values[4]:>8.0f}{values[5]:>8.2f}"
             )
         pairs = list(zip(runs["mixcast"], runs["floor"], strict=True))
         ratios = [mix.rps / floor.rps for mix, floor in pairs]
         ratio = _median(ratios)
         cpu_ratio = _median([floor.cpu_us / mix.cpu_us for mix, floor in pairs])
-        verdict = "ok" if ratio >= TARGET else "BELOW TARGET"
+        verdict = "ok" if ratio >= target else "BELOW TARGET"
         each = f" (rounds: {' '.join(f'{r:.3f}' for r in ratios)})" if len(ratios) > 1 else ""
         lines.append(
-            f"{label:<11}{'ratio':<9}{ratio:>9.3f}  mixcast/floor req/s, target >= {TARGET:.2f}: "
-            f"{verdict}{each}"
+            f"{label:<{width}}{'ratio':<9}{ratio:>9.3f}  mixcast/floor req/s, "
+            f"target >= {target:.2f}: {verdict}{each}"
         )
-        lines.append(f"{'':<20}{cpu_ratio:>9.3f}  floor/mixcast app CPU per request")
+        lines.append(f"{'':<{width + 9}}{cpu_ratio:>9.3f}  floor/mixcast app CPU per request")
+        if any(mix.db_cpu_us for mix, _ in pairs):  # PostgreSQL: the database's share too
+            total = _median([(f.cpu_us + f.db_cpu_us) / (m.cpu_us + m.db_cpu_us) for m, f in pairs])
+            lines.append(f"{'':<{width + 9}}{total:>9.3f}  floor/mixcast app + db CPU per request")
         lines.append("")
     lines.append(
         "app CPU, db CPU: microseconds of CPU per request spent by the server's processes and by"
@@ -493,8 +522,9 @@ def table(rows: dict[str, dict[str, list[Result]]], args: argparse.Namespace) ->
 # ---------------------------------------------------------------- main
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def make_parser(description: str) -> argparse.ArgumentParser:
+    """The flags shared with ``list_get.py``, which adds its own."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--sqlite", metavar="PATH", help="SQLite database file")
     parser.add_argument("--postgres", metavar="URL", help="postgresql://user@host/db")
     parser.add_argument("--duration", type=int, default=15, help="seconds measured per server")
@@ -515,7 +545,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--wrk", default=shutil.which("wrk") or "/usr/bin/wrk")
     parser.add_argument("-v", "--verbose", action="store_true", help="print wrk's output")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.Namespace:
     if not (args.sqlite or args.postgres):
         parser.error("give --sqlite PATH and/or --postgres URL")
     if not Path(args.wrk).exists():
@@ -525,10 +558,29 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = make_parser(__doc__.split("\n\n")[0])
+    return check_args(parser, parser.parse_args(argv))
+
+
+def guarded(prefix: str, body: Callable[[Path], None]) -> int:
+    """``body(work)``, ``work`` a temporary folder: 0, or 1 after a ``BenchError``, 130 after
+    Ctrl-C. SIGTERM unwinds like Ctrl-C, so the servers' process groups are still killed."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+            body(Path(tmp))
+    except BenchError as error:
+        print(f"\nFAILED: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    # SIGTERM unwinds like Ctrl-C, so the servers' process groups are still killed.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     rnd = random.Random(args.seed)
     targets: list[tuple[str, str, Callable[[], list[str]]]] = []
     if args.sqlite:
@@ -538,25 +590,22 @@ def main(argv: list[str] | None = None) -> int:
         url = args.postgres
         targets.append(("postgresql", url, lambda: postgres_keys(url, args.keys, rnd)))
     results: dict[str, dict[str, list[Result]]] = {}
-    try:
-        with tempfile.TemporaryDirectory(prefix="bench-show-get-") as tmp:
-            for label, url, sample in targets:
-                started = time.monotonic()
-                keys = sample()
-                print(
-                    f"[{label}] {len(keys):,} distinct keys of public shows sampled in "
-                    f"{time.monotonic() - started:.1f} s",
-                    flush=True,
-                )
-                results[label] = bench_database(args, label, url, keys, Path(tmp))
-    except BenchError as error:
-        print(f"\nFAILED: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("\ninterrupted", file=sys.stderr)
-        return 130
-    print("\n" + table(results, args))
-    return 0
+
+    def run(work: Path) -> None:
+        for label, url, sample in targets:
+            started = time.monotonic()
+            keys = sample()
+            print(
+                f"[{label}] {len(keys):,} distinct keys of public shows sampled in "
+                f"{time.monotonic() - started:.1f} s",
+                flush=True,
+            )
+            results[label] = bench_database(args, label, url, keys, work)
+
+    status = guarded("bench-show-get-", run)
+    if status == 0:
+        print("\n" + table(results, args))
+    return status
 
 
 if __name__ == "__main__":

@@ -26,6 +26,19 @@ FIRST_PUBLIC = Query(
 )
 
 
+INDEXES = {
+    "sqlite": Query("SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name"),
+    "postgresql": Query(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1"
+    ),
+}
+
+
+async def _indexes(services: Services) -> list[tuple[str, str]]:
+    rows = await services.db.fetch_all(INDEXES[services.db.dialect])
+    return [(row[0], row[1]) for row in rows]
+
+
 def _gen(url: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, str(GEN), "--database-url", url, "--users", "200",
                "--shows", "1000"]  # fmt: skip
@@ -35,6 +48,7 @@ def _gen(url: str) -> subprocess.CompletedProcess[str]:
 async def test_generated_data_is_consistent_and_served(
     services: Services, settings: Settings
 ) -> None:
+    migrated = await _indexes(services)
     await services.close()  # emptied by the fixture; on SQLite gen needs the file to itself
     url = settings.effective_database_url
     done = _gen(url)
@@ -44,13 +58,22 @@ async def test_generated_data_is_consistent_and_served(
     try:
         assert await services.db.fetch_value(SHOWS) == 1000
         assert await drifted(services.db) == []
+        # The generator drops indexes for the load and builds them again: exactly as migrated.
+        assert await _indexes(services) == migrated
         row = await services.db.fetch_one(FIRST_PUBLIC)
         assert row is not None
         transport = httpx.ASGITransport(app=MixcastApp(settings, services))
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
             show = await api_get(c, f"/{row['username']}/{row['slug']}/")
-        assert show.status_code == 200, show.text
-        assert show.json()["user"]["username"] == row["username"]
+            assert show.status_code == 200, show.text
+            assert show.json()["user"]["username"] == row["username"]
+            # Searchable and ranked: the generator fills the search index and the scores.
+            words = show.json()["name"].split()[:2]
+            found = await api_get(c, "/search/", q=" ".join(words), type="cloudcast", limit="100")
+            assert found.status_code == 200, found.text
+            assert found.json()["data"], words
+            popular = await api_get(c, "/popular/")
+            assert popular.json()["data"]
     finally:
         await services.close()
 
