@@ -36,7 +36,8 @@ class ObjectHandlers:
                 raise NotFound("No such show.")
             tags = await conn.fetch_all(TAGS_OF_SHOW, {"id": show["id"]})
             sections = await conn.fetch_all(SECTIONS_OF_SHOW, {"id": show["id"]})
-        return render.show_full(ctx, show, list(tags), list(sections))
+        pairs = [(t["slug"], t["name"]) for t in tags]
+        return render.show_full(ctx, show, pairs, list(sections))
 
     async def tag(self, request: Request, ctx: RenderContext) -> dict[str, Any]:
         genre, city = await find_tags(self.db, request.path_params["tag"])

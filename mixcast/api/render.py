@@ -155,7 +155,7 @@ def _stats_hidden(ctx: RenderContext, show: Row) -> bool:
     return bool(show["hide_stats"]) and ctx.viewer_id != show["owner_id"]
 
 
-def show_brief(ctx: RenderContext, show: Row, tags: list[Row]) -> dict[str, Any]:
+def show_brief(ctx: RenderContext, show: Row, tags: list[tuple[str, str]]) -> dict[str, Any]:
     """A show in a list (§3.3 list form). Hidden stats render as 0, keeping every count an int."""
     key = show_key(show["username"], show["slug"])
     hidden = _stats_hidden(ctx, show)
@@ -164,7 +164,7 @@ def show_brief(ctx: RenderContext, show: Row, tags: list[Row]) -> dict[str, Any]
         "url": ctx.site + key,
         "name": show["name"],
         "slug": show["slug"],
-        "tags": [tag(ctx, t["slug"], t["name"]) for t in tags],
+        "tags": [tag(ctx, slug, name) for slug, name in tags],
         "user": user_brief(ctx, show["username"], show["display_name"], show["user_picture_id"]),
         "pictures": picture_map(ctx.site, "extaudio", show["picture_id"]),
         "created_time": iso_z(show["published_at"] or show["created_at"]),
@@ -216,7 +216,7 @@ def section(ctx: RenderContext, row: Row) -> dict[str, Any]:
 
 
 def show_full(
-    ctx: RenderContext, show: Row, tags: list[Row], sections: list[Row]
+    ctx: RenderContext, show: Row, tags: list[tuple[str, str]], sections: list[Row]
 ) -> dict[str, Any]:
     """``GET /<user>/<slug>/``: the list form plus description, colour and sections."""
     out = show_brief(ctx, show, tags)
