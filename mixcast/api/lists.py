@@ -17,7 +17,7 @@ from starlette.requests import Request
 from mixcast.accounts.users import get_user
 from mixcast.api import render
 from mixcast.api.objects import find_playlist, find_tags
-from mixcast.api.paging import links, parse_page
+from mixcast.api.paging import DEFAULT_LIMIT, links, parse_page
 from mixcast.api.render import RenderContext
 from mixcast.clock import iso_z
 from mixcast.db.database import Connection, Database, Row
@@ -143,14 +143,23 @@ def envelope(
 ) -> dict[str, Any]:
     out: dict[str, Any] = {
         "data": data,
-        "paging": links(list_base(request), request.query_params.multi_items(), window, page),
+        "paging": links(list_base(request), _query_items(request), window, page),
     }
     if name is not None:
         out["name"] = name
     return out
 
 
+def _query_items(request: Request) -> list[tuple[str, str]]:
+    return request.query_params.multi_items() if request.scope["query_string"] else []
+
+
+FIRST_PAGE = Window(DEFAULT_LIMIT)
+
+
 def window_of(request: Request, *, ranked: bool = False) -> Window:
+    if not request.scope["query_string"]:  # the common case: nothing to parse
+        return Window(DEFAULT_LIMIT, 0) if ranked else FIRST_PAGE
     window = parse_page(request.query_params)
     if ranked and window.offset is None:  # ranked lists page by offset only
         return Window(window.limit, 0)

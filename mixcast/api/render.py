@@ -157,16 +157,19 @@ def _stats_hidden(ctx: RenderContext, show: Row) -> bool:
 
 def show_brief(ctx: RenderContext, show: Row, tags: list[tuple[str, str]]) -> dict[str, Any]:
     """A show in a list (§3.3 list form). Hidden stats render as 0, keeping every count an int."""
-    key = show_key(show["username"], show["slug"])
+    site, metadata, username = ctx.site, ctx.metadata, show["username"]
+    key = show_key(username, show["slug"])
     hidden = _stats_hidden(ctx, show)
     out: dict[str, Any] = {
         "key": key,
-        "url": ctx.site + key,
+        "url": site + key,
         "name": show["name"],
         "slug": show["slug"],
-        "tags": [tag(ctx, slug, name) for slug, name in tags],
-        "user": user_brief(ctx, show["username"], show["display_name"], show["user_picture_id"]),
-        "pictures": picture_map(ctx.site, "extaudio", show["picture_id"]),
+        "tags": [_tag(site, metadata, slug, name) for slug, name in tags],
+        "user": _user_brief(
+            site, metadata, username, show["display_name"], show["user_picture_id"]
+        ),
+        "pictures": picture_map(site, "extaudio", show["picture_id"]),
         "created_time": iso_z(show["published_at"] or show["created_at"]),
         "updated_time": iso_z(show["updated_at"]),
         "audio_length": show["audio_length"] or 0,

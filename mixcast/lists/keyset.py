@@ -107,7 +107,7 @@ async def fetch_dated(
                     args[f"{prefix}k"] = cursor.tie
     rows = await conn.fetch_all(query, args)
     # id, t, k, e by position: both drivers' rows are sequences too, and cheaper read so.
-    items = [Item(*cast(Sequence[Any], row)) for row in rows[: window.limit]]
+    items = [Item._make(cast(Sequence[Any], row)) for row in rows[: window.limit]]
     if ascending:
         items.reverse()
     return Slice(items, len(rows) > window.limit)

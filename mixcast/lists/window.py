@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -29,14 +29,14 @@ class Window:
         return self.offset is not None
 
 
-@dataclass(frozen=True, slots=True)
-class Item:
-    """One entry of a page: what it points at, and where it sits in its list."""
+class Item(NamedTuple):
+    """One entry of a page: what it points at, and where it sits in its list. A tuple: a
+    page's rows become items without a Python-level constructor call each."""
 
     id: int  # a show, user, comment or playlist id
     time: int  # the list time: when favourited, followed, listened, published ...
     tie: int  # breaks ties between equal times; unique within the list
-    extra: Any = None  # what a list needs besides (the feed's item kind, a listen's time)
+    extra: Any = None  # what a list needs besides (the feed's item kind)
 
 
 @dataclass(frozen=True, slots=True)
