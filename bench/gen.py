@@ -1021,66 +1021,71 @@ class PostgresLoader:
 # writes one row at a time (only listed shows; users; genre tags). Migration 0003 made the
 # tables; they are not in LOADED_TABLES, so begin() leaves them and their indexes alone.
 
-LISTED = "s.visibility = 'public' AND s.status = 'ready'"
-SEARCH_USERNAME_BARE = "replace(replace(username, '-', ''), '_', '')"
-SEARCH_USERNAME = (
-    f"CASE WHEN {SEARCH_USERNAME_BARE} = username THEN username"
-    f" ELSE username || ' ' || {SEARCH_USERNAME_BARE} END"
-)
-SEARCH_SECTION = (
-    "trim(coalesce(artist, '') || ' ' || coalesce(song, '') || ' ' || coalesce(chapter, ''))"
-)
-SQLITE_SEARCH = (
-    # Correlated subqueries: the UNIQUE (show_id, ...) indexes stay during the load on SQLite.
-    "INSERT INTO search_shows (rowid, name, tags, description, tracklist) SELECT s.id, s.name,"
-    " (SELECT coalesce(group_concat(t.name, ' '), '') FROM show_tags st JOIN tags t"
-    " ON t.id = st.tag_id WHERE st.show_id = s.id AND t.kind = 'genre'), s.description,"
-    f" (SELECT coalesce(group_concat({SEARCH_SECTION}, ' '), '') FROM sections"
-    f" WHERE show_id = s.id) FROM shows s WHERE {LISTED} ORDER BY s.id",
-    "INSERT INTO search_users (rowid, display_name, username)"
-    f" SELECT id, display_name, {SEARCH_USERNAME} FROM users ORDER BY id",
-    "INSERT INTO search_tags (rowid, name) SELECT id, name FROM tags WHERE kind = 'genre'",
-    # Merge the segments the bulk insert left into one b-tree per table: fewer lookups a query.
-    "INSERT INTO search_shows (search_shows) VALUES ('optimize')",
-    "INSERT INTO search_users (search_users) VALUES ('optimize')",
-)
-POSTGRES_SEARCH = (
-    # Joins to aggregates, not per-row subqueries: the show_tags and sections indexes are
-    # dropped for the load. The GIN indexes are built once after the inserts.
-    "DROP INDEX ix_search_shows_document",
-    "DROP INDEX ix_search_users_document",
-    "INSERT INTO search_shows (show_id, document) SELECT s.id, search_vector(s.name, 'A')"
-    " || search_vector(tg.names, 'B') || search_vector(s.description, 'C')"
-    " || search_vector(tr.body, 'D') FROM shows s"
-    " LEFT JOIN (SELECT st.show_id, string_agg(t.name, ' ') AS names FROM show_tags st"
-    " JOIN tags t ON t.id = st.tag_id WHERE t.kind = 'genre' GROUP BY st.show_id) tg"
-    " ON tg.show_id = s.id"
-    f" LEFT JOIN (SELECT show_id, string_agg({SEARCH_SECTION}, ' ') AS body FROM sections"
-    f" GROUP BY show_id) tr ON tr.show_id = s.id WHERE {LISTED} ORDER BY s.id",
-    "INSERT INTO search_users (user_id, document) SELECT id, search_vector(display_name, 'A')"
-    f" || search_vector({SEARCH_USERNAME}, 'B') FROM users ORDER BY id",
-    "INSERT INTO search_tags (tag_id, document) SELECT id, search_vector(name, 'A') FROM tags"
-    " WHERE kind = 'genre'",
-    # As migration 0003 defines them: over the documents with their words' prefixes added.
-    "CREATE INDEX ix_search_shows_document ON search_shows USING gin (search_prefixed(document))",
-    "CREATE INDEX ix_search_users_document ON search_users USING gin (search_prefixed(document))",
-)
-SEARCH_CHECKS = {
-    "search_shows rows": "SELECT abs((SELECT count(*) FROM search_shows)"
-    f" - (SELECT count(*) FROM shows s WHERE {LISTED}))",
-    "search_users rows": "SELECT abs((SELECT count(*) FROM search_users)"
-    " - (SELECT count(*) FROM users))",
-}
+
+def search_sql() -> tuple[tuple[str, ...], tuple[str, ...], dict[str, str]]:
+    """The bulk statements for SQLite and for PostgreSQL, and the checks of ``--verify``. The
+    pieces of each document (which shows, the username and tracklist texts) are mixcast's own,
+    importable once ``open_loader`` has run."""
+    from mixcast.db.schema import listed_sql
+    from mixcast.search.index import SECTION_TEXT, USERNAME_TEXT
+
+    listed = listed_sql("s")
+    sqlite = (
+        # Correlated subqueries: the UNIQUE (show_id, ...) indexes stay during the load on SQLite.
+        "INSERT INTO search_shows (rowid, name, tags, description, tracklist) SELECT s.id,"
+        " s.name, (SELECT coalesce(group_concat(t.name, ' '), '') FROM show_tags st JOIN tags t"
+        " ON t.id = st.tag_id WHERE st.show_id = s.id AND t.kind = 'genre'), s.description,"
+        f" (SELECT coalesce(group_concat({SECTION_TEXT}, ' '), '') FROM sections"
+        f" WHERE show_id = s.id) FROM shows s WHERE {listed} ORDER BY s.id",
+        "INSERT INTO search_users (rowid, display_name, username)"
+        f" SELECT id, display_name, {USERNAME_TEXT} FROM users ORDER BY id",
+        "INSERT INTO search_tags (rowid, name) SELECT id, name FROM tags WHERE kind = 'genre'",
+        # Merge the segments the bulk insert left into one b-tree per table: fewer lookups.
+        "INSERT INTO search_shows (search_shows) VALUES ('optimize')",
+        "INSERT INTO search_users (search_users) VALUES ('optimize')",
+    )
+    postgres = (
+        # Joins to aggregates, not per-row subqueries: the show_tags and sections indexes are
+        # dropped for the load. The GIN indexes are built once after the inserts.
+        "DROP INDEX ix_search_shows_document",
+        "DROP INDEX ix_search_users_document",
+        "INSERT INTO search_shows (show_id, document) SELECT s.id, search_vector(s.name, 'A')"
+        " || search_vector(tg.names, 'B') || search_vector(s.description, 'C')"
+        " || search_vector(tr.body, 'D') FROM shows s"
+        " LEFT JOIN (SELECT st.show_id, string_agg(t.name, ' ') AS names FROM show_tags st"
+        " JOIN tags t ON t.id = st.tag_id WHERE t.kind = 'genre' GROUP BY st.show_id) tg"
+        " ON tg.show_id = s.id"
+        f" LEFT JOIN (SELECT show_id, string_agg({SECTION_TEXT}, ' ') AS body FROM sections"
+        f" GROUP BY show_id) tr ON tr.show_id = s.id WHERE {listed} ORDER BY s.id",
+        "INSERT INTO search_users (user_id, document) SELECT id,"
+        f" search_vector(display_name, 'A') || search_vector({USERNAME_TEXT}, 'B')"
+        " FROM users ORDER BY id",
+        "INSERT INTO search_tags (tag_id, document) SELECT id, search_vector(name, 'A')"
+        " FROM tags WHERE kind = 'genre'",
+        # As migration 0003 defines them: over the documents with their words' prefixes added.
+        "CREATE INDEX ix_search_shows_document ON search_shows"
+        " USING gin (search_prefixed(document))",
+        "CREATE INDEX ix_search_users_document ON search_users"
+        " USING gin (search_prefixed(document))",
+    )
+    checks = {
+        "search_shows rows": "SELECT abs((SELECT count(*) FROM search_shows)"
+        f" - (SELECT count(*) FROM shows s WHERE {listed}))",
+        "search_users rows": "SELECT abs((SELECT count(*) FROM search_users)"
+        " - (SELECT count(*) FROM users))",
+    }
+    return sqlite, postgres, checks
 
 
 def fill_search(loader: Loader, say: Say) -> None:
     """Fill the search tables from the loaded rows, in the load's transaction."""
     started = time.perf_counter()
+    sqlite, postgres, _ = search_sql()
     if isinstance(loader, SqliteLoader):
-        for statement in SQLITE_SEARCH:
+        for statement in sqlite:
             loader.conn.execute(statement)
     elif isinstance(loader, PostgresLoader):
-        for statement in POSTGRES_SEARCH:
+        for statement in postgres:
             loader.conn.execute(statement)
     shows = loader.scalar("SELECT count(*) FROM search_shows")
     say(f"{'search':12} {shows:>10,} shows in {time.perf_counter() - started:6.1f}s")
@@ -1149,7 +1154,7 @@ def verify(loader: Loader) -> bool:
     checks += [(f"{table} times", query) for table, query in TIME_CHECKS.items()]
     checks += list(SHOW_LISTENER_CHECKS.items())
     checks += orphan_checks()
-    checks += list(SEARCH_CHECKS.items())
+    checks += list(search_sql()[2].items())
     for name, query in checks:
         wrong = loader.scalar(query)
         problems += wrong

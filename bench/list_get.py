@@ -52,10 +52,12 @@ from show_get import (
     table,
 )
 
+from mixcast.db.schema import listed_sql
+
 TARGET = 0.70
 PAGE = 20  # mixcast's default limit: the page size of every request
 LISTS = ("cloudcasts", "popular")
-LISTED = "s.visibility = 'public' AND s.status = 'ready'"
+LISTED = listed_sql("s")
 # Users whose first page of cloudcasts is full.
 _USERS_SQL = f"""
     SELECT u.username FROM users u JOIN (

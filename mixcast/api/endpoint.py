@@ -22,11 +22,15 @@ log = logging.getLogger("mixcast.api")
 Handler = Callable[[Request, RenderContext], Awaitable[Any]]
 
 
+def request_origin(request: Request) -> str:
+    """Scheme and host of this request: links follow the request, as Mixcloud's do (§1)."""
+    return f"{request.scope['scheme']}://{request.headers.get('host') or 'localhost'}"
+
+
 def request_api_base(request: Request) -> str:
     """Scheme, host and API prefix of this request: the base of every link we emit (§1)."""
-    scope = request.scope
-    host = request.headers.get("host") or "localhost"
-    return f"{scope['scheme']}://{host}{scope.get('root_path', '')}"
+    root_path: str = request.scope.get("root_path", "")
+    return request_origin(request) + root_path
 
 
 def render_context(request: Request, settings: Settings) -> RenderContext:

@@ -16,6 +16,7 @@ from starlette.requests import Request
 
 from mixcast.accounts.users import get_user
 from mixcast.api import render
+from mixcast.api.endpoint import request_origin
 from mixcast.api.objects import find_playlist, find_tags
 from mixcast.api.paging import DEFAULT_LIMIT, links, parse_page
 from mixcast.api.render import RenderContext
@@ -25,7 +26,7 @@ from mixcast.errors import NotFound
 from mixcast.lists import sources
 from mixcast.lists.keyset import Dated, Ranked, fetch_dated, fetch_ranked, ranked_slice
 from mixcast.lists.loaders import load_comments, load_playlists, load_shows, load_users
-from mixcast.lists.window import Slice, Window
+from mixcast.lists.window import Item, Slice, Window
 from mixcast.ranking.similar import similar_show_ids
 from mixcast.shows.shows import get_show
 from mixcast.shows.visibility import visible_by_key
@@ -37,26 +38,30 @@ Renderer = Callable[[Connection, RenderContext, Slice, Row | None], Awaitable[li
 # ---- rendering a page of ids, one query per kind of row
 
 
+async def _shown(
+    conn: Connection, ctx: RenderContext, page: Slice
+) -> list[tuple[Item, dict[str, Any]]]:
+    """Each item of a page of shows with its rendered show; shows gone since are left out."""
+    shows, tags = await load_shows(conn, page.ids)
+    return [
+        (item, render.show_brief(ctx, shows[item.id], tags.get(item.id, [])))
+        for item in page.items
+        if item.id in shows
+    ]
+
+
 async def render_shows(
     conn: Connection, ctx: RenderContext, page: Slice, owner: Row | None = None
 ) -> list[dict[str, Any]]:
-    shows, tags = await load_shows(conn, page.ids)
-    return [
-        render.show_brief(ctx, shows[i.id], tags.get(i.id, [])) for i in page.items if i.id in shows
-    ]
+    return [show for _, show in await _shown(conn, ctx, page)]
 
 
 async def _listens(
     conn: Connection, ctx: RenderContext, page: Slice, owner: Row | None = None
 ) -> list[dict[str, Any]]:
-    shows, tags = await load_shows(conn, page.ids)
-    out = []
-    for item in page.items:
-        if item.id in shows:
-            show = render.show_brief(ctx, shows[item.id], tags.get(item.id, []))
-            show["listen_time"] = iso_z(item.time)
-            out.append(show)
-    return out
+    return [
+        {**show, "listen_time": iso_z(item.time)} for item, show in await _shown(conn, ctx, page)
+    ]
 
 
 def _each(
@@ -89,13 +94,9 @@ async def _feed(
 ) -> list[dict[str, Any]]:
     """Feed items (§3.7): what ``owner`` did, each with the show it did it to."""
     assert owner is not None
-    shows, tags = await load_shows(conn, page.ids)
     out = []
-    for item in page.items:
-        if item.id not in shows:
-            continue
+    for item, show in await _shown(conn, ctx, page):
         kind = sources.FEED_KINDS[int(item.extra)]
-        show = render.show_brief(ctx, shows[item.id], tags.get(item.id, []))
         out.append(render.feed_item(ctx, owner, kind, f"{kind}-{item.tie // 4}", item.time, show))
     return out
 
@@ -128,14 +129,20 @@ SHOW_LISTS: dict[str, tuple[Dated, Renderer, str]] = {
     "comments": (sources.SHOW_COMMENTS, _comments, "Comments on {}"),
 }
 GLOBAL_NAMES = {"popular": "Popular Cloudcasts", "hot": "Hot Cloudcasts", "new": "New Cloudcasts"}
+# Ranked lists by score, then by what they cover: all shows, a tag, a city or both.
+RANKED: dict[str, dict[str, Ranked]] = {"popular": sources.POPULAR, "hot": sources.HOT}
+NEWEST: dict[str, Dated] = {
+    "all": sources.NEW,
+    "tag": sources.TAG_NEW,
+    "city": sources.CITY_NEW,
+    "tag_city": sources.TAG_CITY_NEW,
+}
 
 
 def list_base(request: Request) -> str:
     """The list's own absolute URL, as the client asked for it (percent-encoded)."""
     raw = request.scope.get("raw_path")
-    path = raw.decode("latin-1") if raw else request.url.path
-    host = request.headers.get("host") or "localhost"
-    return f"{request.scope['scheme']}://{host}{path}"
+    return request_origin(request) + (raw.decode("latin-1") if raw else request.url.path)
 
 
 def envelope(
@@ -158,19 +165,12 @@ FIRST_PAGE = Window(DEFAULT_LIMIT)
 
 
 def window_of(request: Request, *, ranked: bool = False) -> Window:
-    if not request.scope["query_string"]:  # the common case: nothing to parse
-        return Window(DEFAULT_LIMIT, 0) if ranked else FIRST_PAGE
-    window = parse_page(request.query_params)
-    if ranked and window.offset is None:  # ranked lists page by offset only
+    """The request's paging; ranked lists page by offset only."""
+    query = request.scope["query_string"]
+    window = parse_page(request.query_params) if query else FIRST_PAGE  # most ask for page 1
+    if ranked and window.offset is None:
         return Window(window.limit, 0)
     return window
-
-
-async def _read(conn: Connection, source: Dated | tuple[Dated, ...], params: dict[str, Any],
-                window: Window) -> Slice:  # fmt: skip
-    return await fetch_dated(
-        conn, source if isinstance(source, tuple) else (source,), params, window
-    )
 
 
 class ListHandlers:
@@ -201,7 +201,7 @@ class ListHandlers:
             window = window_of(request)
             async with self.db.reading() as conn:
                 user = await self._user(conn, request)
-                page = await _read(conn, spec.source, {"owner": user["id"]}, window)
+                page = await fetch_dated(conn, spec.source, {"owner": user["id"]}, window)
                 data = await spec.render(conn, ctx, page, user)
             name = spec.name.format(user["display_name"]) if spec.name else None
             return envelope(request, window, page, data, name)
@@ -218,7 +218,7 @@ class ListHandlers:
             window = window_of(request)
             async with self.db.reading() as conn:
                 show = await self._show(conn, request, ctx)
-                page = await _read(conn, source, {"show": show["id"]}, window)
+                page = await fetch_dated(conn, source, {"show": show["id"]}, window)
                 data = await renderer(conn, ctx, page, show)
             return envelope(request, window, page, data, name.format(show["name"]))
 
@@ -259,12 +259,9 @@ class ListHandlers:
                 if city:
                     params["city"] = city["id"]
                 if ranked:
-                    ranked_source = sources.POPULAR if connection == "popular" else sources.HOT
-                    page = await fetch_ranked(conn, ranked_source[scope], params, window)
+                    page = await fetch_ranked(conn, RANKED[connection][scope], params, window)
                 else:
-                    dated = {"tag": sources.TAG_NEW, "city": sources.CITY_NEW,
-                             "tag_city": sources.TAG_CITY_NEW}[scope]  # fmt: skip
-                    page = await _read(conn, dated, params, window)
+                    page = await fetch_dated(conn, NEWEST[scope], params, window)
                 data = await render_shows(conn, ctx, page)
             return envelope(request, window, page, data, None)
 
@@ -279,12 +276,9 @@ class ListHandlers:
             window = window_of(request, ranked=ranked)
             async with self.db.reading() as conn:
                 if ranked:
-                    source: Ranked = (sources.POPULAR if connection == "popular" else sources.HOT)[
-                        "all"
-                    ]
-                    page = await fetch_ranked(conn, source, {}, window)
+                    page = await fetch_ranked(conn, RANKED[connection]["all"], {}, window)
                 else:
-                    page = await _read(conn, sources.NEW, {}, window)
+                    page = await fetch_dated(conn, NEWEST["all"], {}, window)
                 data = await render_shows(conn, ctx, page)
             return envelope(request, window, page, data, GLOBAL_NAMES[connection])
 

@@ -91,8 +91,12 @@ def parse_page(query: Any) -> Window:
     return Window(limit, offset, since, until)
 
 
+def _unix(us: int) -> str:
+    return f"{us // 1_000_000}.{us % 1_000_000:06d}"
+
+
 def _stamp(us: int, tie: int) -> str:
-    return f"{us // 1_000_000}.{us % 1_000_000:06d}_{tie}"
+    return f"{_unix(us)}_{tie}"
 
 
 def links(
@@ -131,6 +135,5 @@ def links(
             out["next"] = link(until=_stamp(last.time, last.tie))
     elif window.until is not None:
         # Past the end: offer the way back to the items at and after this bound.
-        before = window.until.time - 1
-        out["previous"] = link(since=f"{before // 1_000_000}.{before % 1_000_000:06d}")
+        out["previous"] = link(since=_unix(window.until.time - 1))
     return out

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from mixcast.db.database import Connection, Query
+from mixcast.db.schema import LISTED_SQL
 
 # (table, counter column, SQL for the true value given the row's id as ``t.id``)
 COUNTERS: tuple[tuple[str, str, str], ...] = (
@@ -14,8 +15,7 @@ COUNTERS: tuple[tuple[str, str, str], ...] = (
     (
         "users",
         "cloudcast_count",
-        "SELECT COUNT(*) FROM shows WHERE owner_id = t.id"
-        " AND visibility = 'public' AND status = 'ready'",
+        f"SELECT COUNT(*) FROM shows WHERE owner_id = t.id AND {LISTED_SQL}",
     ),
     ("shows", "play_count", "SELECT COUNT(*) FROM listens WHERE show_id = t.id"),
     (

@@ -151,10 +151,17 @@ shows = Table(
     ),
     CheckConstraint("status IN ('received', 'processing', 'ready', 'failed')", name="status"),
 )
+
+
 # What lists and search may show: ready and public. Partial indexes carry this predicate, and
 # every list query repeats it word for word (SQLite uses a partial index only then).
-LISTED_SQL = "visibility = 'public' AND status = 'ready'"
-LISTED = text(LISTED_SQL)
+def listed_sql(alias: str = "") -> str:
+    """The predicate in SQL, for ``shows`` or for its ``alias`` (``listed_sql("s")``)."""
+    prefix = f"{alias}." if alias else ""
+    return f"{prefix}visibility = 'public' AND {prefix}status = 'ready'"
+
+
+LISTED_SQL = listed_sql()
 
 
 def _listed_index(name: str, *columns: Column[Any], where: str = LISTED_SQL) -> Index:

@@ -90,10 +90,11 @@ def page_query(sources: Sequence[Dated], window: Window) -> tuple[Query, bool]:
 
 
 async def fetch_dated(
-    conn: Connection, sources: Sequence[Dated], params: Params, window: Window
+    conn: Connection, sources: Dated | Sequence[Dated], params: Params, window: Window
 ) -> Slice:
-    """One page of a dated list (the union of ``sources``, e.g. the feed), newest first."""
-    query, ascending = page_query(sources, window)
+    """One page of a dated list (one source, or the union of several: the feed), newest
+    first."""
+    query, ascending = page_query((sources,) if isinstance(sources, Dated) else sources, window)
     args: dict[str, Any] = {**params, "n": window.limit + 1}
     if window.offset_mode:
         args["o"] = window.offset

@@ -7,9 +7,10 @@ with its filter columns and continues with its list time.
 
 from __future__ import annotations
 
+from mixcast.db.schema import listed_sql
 from mixcast.lists.keyset import Dated, Ranked
 
-LISTED = "s.visibility = 'public' AND s.status = 'ready'"
+LISTED = listed_sql("s")
 
 # ---- a user's lists (``:owner`` is the user's id)
 

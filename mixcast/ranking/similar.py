@@ -24,6 +24,7 @@ LISTENS_PER_LISTENER`` rows, and the page is cut in Python. See docs/ranking.md.
 from __future__ import annotations
 
 from mixcast.db.database import Connection, Query
+from mixcast.db.schema import listed_sql
 
 TAG_WEIGHT = 2
 LISTENER_WEIGHT = 1
@@ -32,7 +33,7 @@ TAG_CANDIDATES = 300
 RECENT_LISTENERS = 100
 LISTENS_PER_LISTENER = 10
 
-LISTED = "s.visibility = 'public' AND s.status = 'ready'"
+LISTED = listed_sql("s")
 
 _TAGS = Query(
     f"""

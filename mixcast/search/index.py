@@ -25,6 +25,7 @@ The same documents in bulk: ``migrations/versions/0003_search.py`` (backfill) an
 from __future__ import annotations
 
 from mixcast.db.database import Connection, Query
+from mixcast.db.schema import listed_sql
 
 # A username also as one word without separators: "acid_wave7" is found by "acidwave" too.
 _USERNAME_BARE = "replace(replace(username, '-', ''), '_', '')"
@@ -36,7 +37,7 @@ USERNAME_TEXT = (
 SECTION_TEXT = (
     "trim(coalesce(artist, '') || ' ' || coalesce(song, '') || ' ' || coalesce(chapter, ''))"
 )
-LISTED = "s.visibility = 'public' AND s.status = 'ready'"  # shows.visibility.listed, in SQL
+LISTED = listed_sql("s")
 
 _TAG_NAMES = (
     "SELECT coalesce(group_concat(t.name, ' '), '') FROM show_tags st"
@@ -98,15 +99,32 @@ _PG_DELETE_USER = Query("DELETE FROM search_users WHERE user_id = :id")
 _PG_DELETE_TAG = Query("DELETE FROM search_tags WHERE tag_id = :id")
 
 
+async def _rewrite(
+    conn: Connection, row_id: int, sqlite: tuple[Query, Query], postgres: tuple[Query, Query]
+) -> None:
+    """Write the row's index entry from its current state, or remove it when the row no longer
+    qualifies (the insert selects nothing): delete then insert on SQLite, whose FTS5 tables
+    have no upsert; upsert, else delete, on PostgreSQL."""
+    params = {"id": row_id}
+    if conn.dialect == "sqlite":
+        delete, insert = sqlite
+        await conn.execute(delete, params)
+        await conn.execute(insert, params)
+    else:
+        upsert, delete = postgres
+        if not await conn.execute(upsert, params):
+            await conn.execute(delete, params)
+
+
 async def index_show(conn: Connection, show_id: int) -> None:
     """(Re)write the show's index row from its current name, genre tags, description and
     sections if it is listed (public and ready); remove it otherwise."""
-    params = {"id": show_id}
-    if conn.dialect == "sqlite":  # FTS5 has no upsert
-        await conn.execute(_SQLITE_DELETE_SHOW, params)
-        await conn.execute(_SQLITE_INSERT_SHOW, params)
-    elif not await conn.execute(_PG_UPSERT_SHOW, params):
-        await conn.execute(_PG_DELETE_SHOW, params)
+    await _rewrite(
+        conn,
+        show_id,
+        (_SQLITE_DELETE_SHOW, _SQLITE_INSERT_SHOW),
+        (_PG_UPSERT_SHOW, _PG_DELETE_SHOW),
+    )
 
 
 async def unindex_show(conn: Connection, show_id: int) -> None:
@@ -117,19 +135,16 @@ async def unindex_show(conn: Connection, show_id: int) -> None:
 
 async def index_user(conn: Connection, user_id: int) -> None:
     """(Re)write the user's index row from their display name and username."""
-    params = {"id": user_id}
-    if conn.dialect == "sqlite":
-        await conn.execute(_SQLITE_DELETE_USER, params)
-        await conn.execute(_SQLITE_INSERT_USER, params)
-    elif not await conn.execute(_PG_UPSERT_USER, params):
-        await conn.execute(_PG_DELETE_USER, params)
+    await _rewrite(
+        conn,
+        user_id,
+        (_SQLITE_DELETE_USER, _SQLITE_INSERT_USER),
+        (_PG_UPSERT_USER, _PG_DELETE_USER),
+    )
 
 
 async def index_tag(conn: Connection, tag_id: int) -> None:
     """(Re)write the tag's index row if it is a genre tag; cities are not searched."""
-    params = {"id": tag_id}
-    if conn.dialect == "sqlite":
-        await conn.execute(_SQLITE_DELETE_TAG, params)
-        await conn.execute(_SQLITE_INSERT_TAG, params)
-    elif not await conn.execute(_PG_UPSERT_TAG, params):
-        await conn.execute(_PG_DELETE_TAG, params)
+    await _rewrite(
+        conn, tag_id, (_SQLITE_DELETE_TAG, _SQLITE_INSERT_TAG), (_PG_UPSERT_TAG, _PG_DELETE_TAG)
+    )

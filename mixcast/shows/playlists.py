@@ -5,6 +5,7 @@ from __future__ import annotations
 from mixcast.accounts.usernames import USERNAME
 from mixcast.db.database import Connection, Query, Row
 from mixcast.errors import AppError
+from mixcast.shows.shows import free_slug
 from mixcast.slugs import normalize_slug, slugify
 
 _BY_KEY = Query(
@@ -62,11 +63,7 @@ async def create_playlist(
     name = " ".join(name.split())[:255]
     if not name:
         raise InvalidPlaylist("A playlist needs a name.")
-    base = slugify(name)[:240] or "playlist"
-    slug, n = base, 1
-    while await conn.fetch_one(_SLUG_TAKEN, {"owner_id": owner_id, "slug": slug}):
-        n += 1
-        slug = f"{base}-{n}"
+    slug = await free_slug(conn, _SLUG_TAKEN, owner_id, slugify(name)[:240] or "playlist")
     playlist_id: int = await conn.fetch_value(
         _INSERT,
         {"owner_id": owner_id, "slug": slug, "name": name, "description": description, "now": now},

@@ -127,15 +127,26 @@ RESERVED_SLUGS = frozenset(
 )  # fmt: skip
 
 
-async def unique_slug(conn: Connection, owner_id: int, name: str) -> str:
-    base = slugify(name) or "show"
+async def free_slug(
+    conn: Connection,
+    taken: Query,
+    owner_id: int,
+    base: str,
+    reserved: frozenset[str] = frozenset(),
+) -> str:
+    """``base``, or ``base-2``, ``base-3`` ...: the first that ``taken`` (a query on
+    ``:owner_id`` and ``:slug``) does not find and that is not reserved."""
     slug, n = base, 1
-    if slug in RESERVED_SLUGS:
+    if slug in reserved:
         slug, n = f"{base}-2", 2
-    while await conn.fetch_one(_SLUG_TAKEN, {"owner_id": owner_id, "slug": slug}):
+    while await conn.fetch_one(taken, {"owner_id": owner_id, "slug": slug}):
         n += 1
         slug = f"{base}-{n}"
     return slug
+
+
+async def unique_slug(conn: Connection, owner_id: int, name: str) -> str:
+    return await free_slug(conn, _SLUG_TAKEN, owner_id, slugify(name) or "show", RESERVED_SLUGS)
 
 
 async def create_show(conn: Connection, show: NewShow, now: int) -> tuple[int, str]:
