@@ -1,4 +1,5 @@
-"""The ``mixcast`` command: serve, migrate, demo, check-counters, rank."""
+"""The ``mixcast`` command: serve, migrate, demo, check-counters, rank, and the account
+commands create-user, create-app and issue-token."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import contextlib
 import logging
 import sys
 
+from mixcast.accounts import cli as account_commands
 from mixcast.db.urls import DatabaseURL
 from mixcast.settings import Settings
 
@@ -31,8 +33,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
         loop="uvloop",
         http="httptools",
         access_log=args.access_log,
-        proxy_headers=True,
-        forwarded_allow_ips=args.forwarded_allow_ips,
+        # Forwarded headers are read by mixcast itself, from MIXCAST_TRUSTED_PROXIES
+        # (mixcast/proxies.py), so every way of serving it behaves the same.
+        proxy_headers=False,
         log_level="info",
     )
 
@@ -101,12 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
-    serve.add_argument("--access-log", action="store_true")
-    serve.add_argument(
-        "--forwarded-allow-ips",
-        default="127.0.0.1",
-        help="proxies whose X-Forwarded-Proto/For are trusted",
-    )
+    serve.add_argument("--access-log", action="store_true", help="credentials are redacted")
     commands.add_parser("migrate", help="bring the database schema up to date")
     commands.add_parser("demo", help="load the demo data (idempotent)")
     commands.add_parser("check-counters", help="compare every counter with its rows")
@@ -114,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     rank.add_argument(
         "--every", type=_positive, metavar="SECONDS", help="keep refreshing, this often"
     )
+    account_commands.add_commands(commands)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env()
@@ -127,6 +126,15 @@ def main(argv: list[str] | None = None) -> int:
         return _check_counters(settings)
     elif args.command == "rank":
         _rank(settings, args)
+    elif args.command in account_commands.COMMANDS:
+        from mixcast.errors import AppError
+
+        try:
+            print(asyncio.run(account_commands.run(settings, args)))
+        except AppError as error:
+            details = "".join(f"\n  {k}: {'; '.join(v)}" for k, v in (error.details or {}).items())
+            print(f"mixcast {args.command}: {error.message}{details}", file=sys.stderr)
+            return 2
     return 0
 
 

@@ -18,6 +18,8 @@ from starlette.types import Receive, Scope, Send
 
 from mixcast.api.app import ApiApp
 from mixcast.jobs.periodic import Periodic
+from mixcast.logs import install_redaction
+from mixcast.proxies import TrustedProxies
 from mixcast.ranking.job import refresh_now
 from mixcast.services import Services, open_services
 from mixcast.settings import BaseURL, Settings
@@ -56,6 +58,7 @@ class MixcastApp:
         self.settings = settings
         self.services = services
         self._owns_services = services is None
+        self.proxies = TrustedProxies(settings.trusted_proxies)
         self.api: ApiApp | None = None
         self.site: SiteApp | None = None
         if services is not None:
@@ -63,7 +66,8 @@ class MixcastApp:
 
     def _build(self, services: Services) -> None:
         self.api = ApiApp(services)
-        self.site = SiteApp(services, self.api.table)
+        documented = [route for route in self.api.table if route.documented]
+        self.site = SiteApp(services, documented)
 
     def _route(self, scope: Scope) -> tuple[Any, BaseURL] | None:
         api, site = self.settings.api_url, self.settings.site_url
@@ -86,6 +90,7 @@ class MixcastApp:
         if self.services is None:  # served without a lifespan (some test clients)
             self.services = await open_services(self.settings)
             self._build(self.services)
+        scope = self.proxies.apply(scope)
         routed = self._route(scope)
         if routed is None:
             await NOT_CONFIGURED(scope, receive, send)
@@ -122,4 +127,6 @@ class MixcastApp:
 
 
 def create_app(settings: Settings | None = None) -> MixcastApp:
+    """The factory uvicorn calls, after it has configured logging: redact from here on."""
+    install_redaction()
     return MixcastApp(settings or Settings.from_env())

@@ -49,6 +49,20 @@ class InvalidParameter(AppError):
     http_status = 400
 
 
+class OAuthError(AppError):
+    """No token where one is required, or one we don't honour (wire-format.md §6.3). Always
+    400: the status clients map to authentication errors (node-mixcloud, spring-social); 403
+    is kept for rate limits, where clients expect Retry-After."""
+
+    type = "OAuthException"
+    http_status = 400
+
+
+TOKEN_REQUIRED = "An access_token is required to access this resource."
+TOKEN_INVALID = "An invalid access token was provided."
+TOKEN_NEEDS_HTTPS = "Access tokens are only accepted over https."
+
+
 class MethodNotAllowed(AppError):
     type = "MethodNotAllowedException"
     http_status = 405

@@ -6,10 +6,12 @@ Opened once per process (``open_services``) in the app's lifespan, closed when i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from mixcast.db.database import Database, connect
 from mixcast.db.urls import DatabaseURL
 from mixcast.pictures.store import ensure_defaults
+from mixcast.ratelimit import open_limits_storage
 from mixcast.settings import Settings
 from mixcast.storage import BlobStore, open_store
 
@@ -19,6 +21,7 @@ class Services:
     settings: Settings
     db: Database
     store: BlobStore
+    limits: Any  # the ``limits`` storage every throttle and rate limit counts in
 
     async def close(self) -> None:
         await self.db.close()
@@ -28,4 +31,5 @@ async def open_services(settings: Settings) -> Services:
     store = open_store(settings.effective_storage_url)
     ensure_defaults(store)
     db = await connect(DatabaseURL.parse(settings.effective_database_url))
-    return Services(settings=settings, db=db, store=store)
+    limits = open_limits_storage(settings.ratelimit_url)
+    return Services(settings=settings, db=db, store=store, limits=limits)

@@ -6,6 +6,7 @@ Every backend is one URL with an embedded default, parsed in exactly one factory
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +50,30 @@ def _seconds(env: dict[str, str], name: str, default: int) -> int:
     return int(text)
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _networks(env: dict[str, str], name: str, default: str) -> tuple[Network, ...]:
+    """Addresses or CIDR blocks, separated by commas or spaces."""
+    text = env.get(name, default)
+    try:
+        parts = text.replace(",", " ").split()
+        return tuple(ipaddress.ip_network(part, strict=False) for part in parts)
+    except ValueError as exc:
+        raise ConfigError(f"{name}: {exc}") from None
+
+
+def _limit(env: dict[str, str], name: str, default: str) -> str:
+    from limits import parse_many
+
+    text = env.get(name, "").strip() or default
+    try:
+        parse_many(text)
+    except ValueError:
+        raise ConfigError(f"{name} must be a rate such as 10/minute: {text!r}") from None
+    return text
+
+
 DEFAULT_SITE_URL = "http://localhost:8000"
 DEFAULT_API_URL = "http://localhost:8000/api"
 
@@ -64,6 +89,12 @@ class Settings:
     # Seconds between in-process ranking refreshes (docs/ranking.md); 0: none in this process
     # (scale mode runs `mixcast rank --every N` once, on its own).
     rank_interval: int = 300
+    # Proxies whose X-Forwarded-Proto and X-Forwarded-For are believed (docs/oauth.md).
+    trusted_proxies: tuple[Network, ...] = field(
+        default_factory=lambda: _networks({}, "", "127.0.0.1 ::1")
+    )
+    ratelimit_url: str = ""  # memory:// (one process) or redis://… (shared); see ratelimit/
+    signin_limit: str = "10/minute"  # sign-in attempts per client address and per login
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -77,6 +108,9 @@ class Settings:
             storage_url=env.get("MIXCAST_STORAGE_URL", ""),
             site_name=env.get("MIXCAST_SITE_NAME", "mixcast"),
             rank_interval=_seconds(env, "MIXCAST_RANK_INTERVAL", 300),
+            trusted_proxies=_networks(env, "MIXCAST_TRUSTED_PROXIES", "127.0.0.1 ::1"),
+            ratelimit_url=env.get("MIXCAST_RATELIMIT_URL", ""),
+            signin_limit=_limit(env, "MIXCAST_SIGNIN_LIMIT", "10/minute"),
         )
 
     @property

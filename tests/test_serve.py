@@ -24,6 +24,16 @@ def _free_port() -> int:
         return port
 
 
+def wait_until_up(base: str) -> None:
+    for _ in range(150):
+        try:
+            httpx.get(base + "/developers/", timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    pytest.fail("the server did not start")
+
+
 @pytest.fixture
 def server(tmp_path: Path, template_db: str) -> Iterator[str]:
     port = _free_port()
@@ -45,14 +55,7 @@ def server(tmp_path: Path, template_db: str) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                httpx.get(base + "/developers/", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("the server did not start")
+        wait_until_up(base)
         yield base
     finally:
         process.terminate()

@@ -47,3 +47,23 @@ async def unfollow_user(conn: Connection, follower_id: int, followee_id: int) ->
         return False
     await conn.execute(_BUMP, {**ids, "delta": -1})
     return True
+
+
+_FOLLOWED = Query(
+    "SELECT followee_id FROM follows WHERE follower_id = :viewer AND followee_id IN :ids"
+)
+_FOLLOWERS = Query(
+    "SELECT follower_id FROM follows WHERE followee_id = :viewer AND follower_id IN :ids"
+)
+
+
+async def follow_flags(
+    conn: Connection, viewer_id: int, user_ids: list[int]
+) -> tuple[set[int], set[int]]:
+    """Of ``user_ids``: those ``viewer_id`` follows, and those who follow ``viewer_id``."""
+    if not user_ids:
+        return set(), set()
+    params = {"viewer": viewer_id, "ids": user_ids}
+    following = {r["followee_id"] for r in await conn.fetch_all(_FOLLOWED, params)}
+    followers = {r["follower_id"] for r in await conn.fetch_all(_FOLLOWERS, params)}
+    return following, followers

@@ -27,7 +27,9 @@ class ApiApp:
             [
                 Route(
                     starlette_path(r.path),
-                    endpoint(settings, r.methods)(r.handler),
+                    endpoint(settings, services.db, r.methods, token_required=r.token_required)(
+                        r.handler
+                    ),
                     methods=ANY_METHOD,
                 )
                 for r in self.table

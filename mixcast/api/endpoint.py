@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from functools import wraps
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from mixcast.api.auth import authenticate, presented_token
 from mixcast.api.params import parse_callback, parse_flag
 from mixcast.api.render import RenderContext
 from mixcast.api.responses import api_response, error_response
-from mixcast.errors import AppError, MethodNotAllowed, ServerError
+from mixcast.db.database import Database
+from mixcast.errors import TOKEN_REQUIRED, AppError, MethodNotAllowed, OAuthError, ServerError
 from mixcast.settings import Settings
 
 log = logging.getLogger("mixcast.api")
@@ -46,9 +49,14 @@ def render_context(request: Request, settings: Settings) -> RenderContext:
 
 
 def endpoint(
-    settings: Settings, methods: tuple[str, ...] = ("GET",)
+    settings: Settings,
+    db: Database,
+    methods: tuple[str, ...] = ("GET",),
+    *,
+    token_required: bool = False,
 ) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
-    """Decorate ``handler(request, ctx) -> payload`` into a Starlette endpoint for ``methods``."""
+    """Decorate ``handler(request, ctx) -> payload`` into a Starlette endpoint for ``methods``.
+    A presented access token is checked and its user becomes ``ctx.viewer_id``."""
     allowed = frozenset(methods) | ({"HEAD"} if "GET" in methods else set())
     allow_header = ", ".join(sorted(allowed | {"OPTIONS"}))
 
@@ -61,6 +69,12 @@ def endpoint(
                         f"{request.method} is not allowed here.", headers={"Allow": allow_header}
                     )
                 ctx = render_context(request, settings)
+                token = presented_token(request)
+                if token is not None:
+                    owner = await authenticate(request, token, db, settings)
+                    ctx = replace(ctx, viewer_id=owner.user_id, viewer_name=owner.username)
+                elif token_required:
+                    raise OAuthError(TOKEN_REQUIRED)
                 payload = await handler(request, ctx)
             except AppError as error:
                 return error_response(request, error)

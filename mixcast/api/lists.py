@@ -17,6 +17,7 @@ from starlette.requests import Request
 from mixcast.accounts.users import get_user
 from mixcast.api import render
 from mixcast.api.endpoint import request_origin
+from mixcast.api.extras import with_show_extras, with_user_extras
 from mixcast.api.objects import find_playlist, find_tags
 from mixcast.api.paging import DEFAULT_LIMIT, links, parse_page
 from mixcast.api.render import RenderContext
@@ -43,11 +44,15 @@ async def _shown(
 ) -> list[tuple[Item, dict[str, Any]]]:
     """Each item of a page of shows with its rendered show; shows gone since are left out."""
     shows, tags = await load_shows(conn, page.ids)
-    return [
+    shown = [
         (item, render.show_brief(ctx, shows[item.id], tags.get(item.id, [])))
         for item in page.items
         if item.id in shows
     ]
+    if ctx.viewer_id is None:
+        return shown
+    extras = await with_show_extras(conn, ctx, [(item.id, show) for item, show in shown])
+    return [(item, show) for (item, _), show in zip(shown, extras, strict=True)]
 
 
 async def render_shows(
@@ -71,10 +76,12 @@ def _each(
     return [make(rows[item.id]) for item in page.items if item.id in rows]
 
 
-async def _users(
+async def render_users(
     conn: Connection, ctx: RenderContext, page: Slice, owner: Row | None = None
 ) -> list[dict[str, Any]]:
-    return _each(await load_users(conn, page.ids), page, lambda r: render.listed_user(ctx, r))
+    users = await load_users(conn, page.ids)
+    rendered = [(i, render.listed_user(ctx, users[i])) for i in page.ids if i in users]
+    return await with_user_extras(conn, ctx, rendered)
 
 
 async def _comments(
@@ -115,17 +122,17 @@ USER_LISTS: dict[str, UserList] = {
     "cloudcasts": UserList(sources.USER_CLOUDCASTS, render_shows, "{}'s Cloudcasts"),
     "favorites": UserList(sources.USER_FAVORITES, render_shows, "{}'s favorites"),
     "listens": UserList(sources.USER_LISTENS, _listens, "{}'s listens"),
-    "followers": UserList(sources.USER_FOLLOWERS, _users, "{}'s followers"),
-    "following": UserList(sources.USER_FOLLOWING, _users, None),
+    "followers": UserList(sources.USER_FOLLOWERS, render_users, "{}'s followers"),
+    "following": UserList(sources.USER_FOLLOWING, render_users, None),
     "comments": UserList(sources.PROFILE_COMMENTS, _comments, "Comments on {}'s profile"),
     "playlists": UserList(sources.USER_PLAYLISTS, _playlists, "{}'s playlists"),
     "feed": UserList(sources.USER_FEED, _feed, "{}'s feed"),
 }
 
 SHOW_LISTS: dict[str, tuple[Dated, Renderer, str]] = {
-    "listeners": (sources.SHOW_LISTENERS, _users, "Listeners of {}"),
-    "favorites": (sources.SHOW_FAVORITES, _users, "Favorites of {}"),
-    "reposts": (sources.SHOW_REPOSTS, _users, "Reposts of {}"),
+    "listeners": (sources.SHOW_LISTENERS, render_users, "Listeners of {}"),
+    "favorites": (sources.SHOW_FAVORITES, render_users, "Favorites of {}"),
+    "reposts": (sources.SHOW_REPOSTS, render_users, "Reposts of {}"),
     "comments": (sources.SHOW_COMMENTS, _comments, "Comments on {}"),
 }
 GLOBAL_NAMES = {"popular": "Popular Cloudcasts", "hot": "Hot Cloudcasts", "new": "New Cloudcasts"}
@@ -208,6 +215,18 @@ class ListHandlers:
 
         handler.__name__ = f"user_{connection}"
         return handler
+
+    def me_list(self, connection: str) -> Handler:
+        """``/me/<connection>/``: the user list of the token's user."""
+        handler = self.user_list(connection)
+
+        async def me_handler(request: Request, ctx: RenderContext) -> dict[str, Any]:
+            assert ctx.viewer_name is not None  # the route requires a token
+            request.path_params["user"] = ctx.viewer_name
+            return await handler(request, ctx)
+
+        me_handler.__name__ = f"me_{connection}"
+        return me_handler
 
     def show_list(self, connection: str) -> Handler:
         if connection == "similar":

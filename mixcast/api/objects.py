@@ -8,6 +8,7 @@ from starlette.requests import Request
 
 from mixcast.accounts.users import get_user
 from mixcast.api import render
+from mixcast.api.extras import with_show_extras, with_user_extras
 from mixcast.api.render import RenderContext
 from mixcast.db.database import Connection, Database, Row
 from mixcast.errors import NotFound
@@ -23,10 +24,18 @@ class ObjectHandlers:
 
     async def user(self, request: Request, ctx: RenderContext) -> dict[str, Any]:
         username = request.path_params["user"]
-        user = await get_user(self.db, username)
-        if user is None:
-            raise NotFound(f"No user is called {username[:64]!r}.")
-        return render.user_full(ctx, user)
+        async with self.db.reading() as conn:
+            user = await get_user(conn, username)
+            if user is None:
+                raise NotFound(f"No user is called {username[:64]!r}.")
+            rendered = [(user["id"], render.user_full(ctx, user))]
+            return (await with_user_extras(conn, ctx, rendered, full=True))[0]
+
+    async def me(self, request: Request, ctx: RenderContext) -> dict[str, Any]:
+        """``/me/``: the token's user, served directly (never a redirect: wire-format.md §5)."""
+        assert ctx.viewer_name is not None  # the route requires a token
+        request.path_params["user"] = ctx.viewer_name
+        return await self.user(request, ctx)
 
     async def show(self, request: Request, ctx: RenderContext) -> dict[str, Any]:
         username, slug = request.path_params["user"], request.path_params["show"]
@@ -36,8 +45,9 @@ class ObjectHandlers:
                 raise NotFound("No such show.")
             tags = await conn.fetch_all(TAGS_OF_SHOW, {"id": show["id"]})
             sections = await conn.fetch_all(SECTIONS_OF_SHOW, {"id": show["id"]})
-        pairs = [(t["slug"], t["name"]) for t in tags]
-        return render.show_full(ctx, show, pairs, list(sections))
+            pairs = [(t["slug"], t["name"]) for t in tags]
+            rendered = [(show["id"], render.show_full(ctx, show, pairs, list(sections)))]
+            return (await with_show_extras(conn, ctx, rendered))[0]
 
     async def tag(self, request: Request, ctx: RenderContext) -> dict[str, Any]:
         genre, city = await find_tags(self.db, request.path_params["tag"])

@@ -76,6 +76,21 @@ SHOW_BRIEF = {
     },
 }
 NAMED = {"name": STRING, "key": KEY, "url": URL, "slug": STRING}
+_FLAG = {"type": "boolean"}
+# The token extras (docs/api.md "Access tokens"): only when the request carries a token.
+USER_EXTRAS = {
+    "following": {**_FLAG, "description": "With a token: the token's user follows this user."},
+    "follower": {**_FLAG, "description": "With a token: this user follows the token's user."},
+}
+FULL_USER_EXTRAS = {
+    **USER_EXTRAS,
+    "is_current_user": {**_FLAG, "description": "With a token: this is the token's user."},
+}
+SHOW_EXTRAS = {
+    "favorited": {**_FLAG, "description": "With a token: the token's user favorited it."},
+    "reposted": {**_FLAG, "description": "With a token: the token's user reposted it."},
+    "listen_later": {**_FLAG, "description": "With a token: it is on their listen-later."},
+}
 
 
 def _list(item: str | None) -> dict[str, Any]:
@@ -93,7 +108,7 @@ COMPONENTS: dict[str, Any] = {
     "UserPictures": _pictures(USER_SIZES),
     "ShowPictures": _pictures(SHOW_SIZES),
     "CoverPictures": _pictures(COVER_SIZES),
-    "UserBrief": _obj(USER_BRIEF, _type("user")),
+    "UserBrief": _obj(USER_BRIEF, {**_type("user"), **USER_EXTRAS}),
     "User": _obj(
         {
             **USER_BRIEF,
@@ -108,8 +123,14 @@ COMPONENTS: dict[str, Any] = {
             "is_pro": {"type": "boolean"},
             "is_premium": {"type": "boolean"},
         },
-        {**_type("user"), "metadata": _metadata(USER_CONNECTIONS)},
+        {**_type("user"), "metadata": _metadata(USER_CONNECTIONS), **FULL_USER_EXTRAS},
     ),
+    "Me": {
+        "allOf": [
+            _ref("User"),
+            _obj({"is_current_user": {"const": True}, "following": _FLAG, "follower": _FLAG}),
+        ]
+    },
     "TagBrief": _obj({"key": KEY, "url": URL, "name": STRING}, _type("tag")),
     "Tag": _obj(
         {"key": KEY, "url": URL, "name": STRING},
@@ -139,7 +160,7 @@ COMPONENTS: dict[str, Any] = {
             ),
         ]
     },
-    "ShowBrief": _obj(SHOW_BRIEF, _type("cloudcast")),
+    "ShowBrief": _obj(SHOW_BRIEF, {**_type("cloudcast"), **SHOW_EXTRAS}),
     "Show": _obj(
         {
             **SHOW_BRIEF,
@@ -147,7 +168,7 @@ COMPONENTS: dict[str, Any] = {
             "picture_primary_color": {"type": "string", "pattern": "^[0-9a-f]{6}$"},
             "sections": {"type": "array", "items": _ref("Section")},
         },
-        {**_type("cloudcast"), "metadata": _metadata(SHOW_CONNECTIONS)},
+        {**_type("cloudcast"), "metadata": _metadata(SHOW_CONNECTIONS), **SHOW_EXTRAS},
     ),
     "Comment": _obj(
         {
@@ -170,7 +191,7 @@ COMPONENTS: dict[str, Any] = {
         },
         {**_type("playlist"), "metadata": _metadata(("cloudcasts",))},
     ),
-    "Listen": _obj({**SHOW_BRIEF, "listen_time": TIME}, _type("cloudcast")),
+    "Listen": _obj({**SHOW_BRIEF, "listen_time": TIME}, {**_type("cloudcast"), **SHOW_EXTRAS}),
     "FeedItem": _obj(
         {
             "key": KEY,
@@ -280,7 +301,9 @@ PARAMETERS.update(
 
 ERRORS = {
     "400": {
-        "description": "A parameter the API cannot use (InvalidParameterException).",
+        "description": "A parameter the API cannot use (InvalidParameterException), or an "
+        "access token that is missing where required, unknown, revoked or sent over plain http "
+        "to an https API (OAuthException).",
         "content": {"application/json": {"schema": _ref("Error")}},
     },
     "404": {
@@ -308,7 +331,7 @@ def _query_parameters(route: ApiRoute) -> list[str]:
 
 
 def _operation(route: ApiRoute) -> dict[str, Any]:
-    return {
+    operation = {
         "operationId": route.operation_id,
         "summary": route.summary,
         "tags": [route.tag],
@@ -327,11 +350,24 @@ def _operation(route: ApiRoute) -> dict[str, Any]:
             **ERRORS,
         },
     }
+    # Every operation takes a token (it adds the extras); some require one.
+    operation["security"] = TOKEN_REQUIRED if route.token_required else TOKEN_OPTIONAL
+    return operation
+
+
+TOKEN_REQUIRED: list[dict[str, list[str]]] = [{"bearer": []}, {"access_token": []}]
+TOKEN_OPTIONAL = [{}, *TOKEN_REQUIRED]
+SECURITY_SCHEMES = {
+    "bearer": {"type": "http", "scheme": "bearer"},
+    "access_token": {"type": "apiKey", "in": "query", "name": "access_token"},
+}
 
 
 def build_openapi(routes: list[ApiRoute], api_url: str) -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for route in routes:
+        if not route.documented:
+            continue
         for method in route.methods:
             paths.setdefault(route.path, {})[method.lower()] = _operation(route)
     return {
@@ -344,5 +380,9 @@ def build_openapi(routes: list[ApiRoute], api_url: str) -> dict[str, Any]:
         },
         "servers": [{"url": api_url}],
         "paths": paths,
-        "components": {"schemas": COMPONENTS, "parameters": PARAMETERS},
+        "components": {
+            "schemas": COMPONENTS,
+            "parameters": PARAMETERS,
+            "securitySchemes": SECURITY_SCHEMES,
+        },
     }

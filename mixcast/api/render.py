@@ -37,6 +37,7 @@ class RenderContext:
     api: str  # this request's API base: scheme, host and prefix (connection links)
     metadata: bool  # the request had metadata=1
     viewer_id: int | None = None  # the token's user, when there is one
+    viewer_name: str | None = None  # and that user's username
 
 
 _URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]*\Z")

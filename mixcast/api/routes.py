@@ -27,6 +27,8 @@ class ApiRoute:
     methods: tuple[str, ...] = ("GET",)
     tag: str = "objects"
     paged: bool = False  # takes limit, offset, since and until
+    token_required: bool = False  # answers OAuthException without an access token
+    documented: bool = True  # False for aliases the OpenAPI document leaves out (/me)
 
 
 TAG_PREFIXES = ("genres", "discover", "tag")
@@ -75,7 +77,8 @@ def api_routes(db: Database) -> list[ApiRoute]:
     """Most requested first: the router tries them in this order. The global lists come before
     the user routes, whose first segment would match ``popular`` too."""
     objects, lists, search = ObjectHandlers(db), ListHandlers(db), SearchHandler(db)
-    routes = [
+    routes = me_routes(objects, lists)
+    routes += [
         ApiRoute("/popular/", lists.global_list("popular"), "list_popular",
                  "Popular shows", "ShowList", paged=True),
         ApiRoute("/popular/hot/", lists.global_list("hot"), "list_hot",
@@ -142,6 +145,29 @@ def api_routes(db: Database) -> list[ApiRoute]:
             )
             for name in TAG_CONNECTIONS
         ]
+    return routes
+
+
+def me_routes(objects: ObjectHandlers, lists: ListHandlers) -> list[ApiRoute]:
+    """``/me/`` and its connections: the token's user, served directly (never redirected).
+    ``me`` is a reserved username, so these never hide a user's routes."""
+    routes = [
+        ApiRoute("/me/", objects.me, "get_me", "The token's user", "Me", token_required=True),
+        ApiRoute("/me", objects.me, "get_me_unslashed", "The token's user", "Me",
+                 token_required=True, documented=False),
+    ]  # fmt: skip
+    routes += [
+        ApiRoute(
+            f"/me/{name}/",
+            lists.me_list(name),
+            f"list_me_{name}",
+            f"The token's user's {name}",
+            USER_LIST_SCHEMAS[name],
+            paged=True,
+            token_required=True,
+        )
+        for name in USER_LISTS
+    ]
     return routes
 
 

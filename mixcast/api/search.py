@@ -12,7 +12,7 @@ from mixcast.api.render import RenderContext
 from mixcast.db.database import Database
 from mixcast.errors import InvalidParameter
 from mixcast.lists.keyset import ranked_slice
-from mixcast.lists.loaders import load_tags, load_users
+from mixcast.lists.loaders import load_tags
 from mixcast.search import search_shows, search_tags, search_users, searchable
 
 # ``upload`` is what the docs' prose says, ``cloudcast`` what their example sends.
@@ -37,8 +37,7 @@ class SearchHandler:
             data: list[dict[str, Any]]
             if kind == "user":
                 page = ranked_slice(await search_users(conn, text, n, offset), window)
-                users = await load_users(conn, page.ids)
-                data = [render.listed_user(ctx, users[i]) for i in page.ids if i in users]
+                data = await lists.render_users(conn, ctx, page)
             elif kind == "tag":
                 page = ranked_slice(await search_tags(conn, text, n, offset), window)
                 tags = await load_tags(conn, page.ids)

@@ -101,6 +101,20 @@ users = Table(
     _time("created_at"),
     _time("updated_at"),
 )
+# Emails are stored lower-cased; one account per address (NULL for accounts without one).
+Index("uq_users_email", users.c.email, unique=True)
+
+# Site sign-in sessions. The cookie holds a random token; the row holds its sha256, so a leaked
+# database holds no usable session. Signing out deletes the row.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    _user_fk("user_id"),
+    _time("created_at"),
+    _time("expires_at"),
+)
+Index("ix_sessions_user", sessions.c.user_id)
 
 tags = Table(
     "tags",
@@ -410,3 +424,6 @@ oauth_tokens = Table(
     _time("revoked_at", nullable=True),
 )
 Index("ix_oauth_tokens_user", oauth_tokens.c.user_id)
+Index("ix_oauth_tokens_code", oauth_tokens.c.code_hash)
+Index("ix_oauth_tokens_app", oauth_tokens.c.app_id)
+Index("ix_oauth_apps_owner", oauth_apps.c.owner_id)

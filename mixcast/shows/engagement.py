@@ -18,6 +18,9 @@ class _Pairs:
             " ON CONFLICT (user_id, show_id) DO NOTHING"
         )
         self.delete = Query(f"DELETE FROM {table} WHERE user_id = :user_id AND show_id = :show_id")
+        self.of_user = Query(
+            f"SELECT show_id FROM {table} WHERE user_id = :user_id AND show_id IN :ids"
+        )
         self.bump_show = show_counter and Query(
             f"UPDATE shows SET {show_counter} = {show_counter} + :delta WHERE id = :show_id"
         )
@@ -43,6 +46,13 @@ class _Pairs:
             return False
         await self._bump(conn, user_id, show_id, -1)
         return True
+
+    async def marked(self, conn: Connection, user_id: int, show_ids: list[int]) -> set[int]:
+        """Of ``show_ids``, those ``user_id`` has a row for."""
+        if not show_ids:
+            return set()
+        rows = await conn.fetch_all(self.of_user, {"user_id": user_id, "ids": show_ids})
+        return {r["show_id"] for r in rows}
 
 
 FAVORITES = _Pairs("favorites", "favorite_count", "favorite_count")
