@@ -49,11 +49,13 @@ async def unfollow_user(conn: Connection, follower_id: int, followee_id: int) ->
     return True
 
 
-_FOLLOWED = Query(
-    "SELECT followee_id FROM follows WHERE follower_id = :viewer AND followee_id IN :ids"
-)
-_FOLLOWERS = Query(
-    "SELECT follower_id FROM follows WHERE followee_id = :viewer AND follower_id IN :ids"
+_FOLLOW_FLAGS = Query(
+    """
+    SELECT 1 AS following, followee_id AS user_id FROM follows
+    WHERE follower_id = :viewer AND followee_id IN :ids
+    UNION ALL
+    SELECT 0, follower_id FROM follows WHERE followee_id = :viewer AND follower_id IN :ids
+    """
 )
 
 
@@ -63,7 +65,8 @@ async def follow_flags(
     """Of ``user_ids``: those ``viewer_id`` follows, and those who follow ``viewer_id``."""
     if not user_ids:
         return set(), set()
-    params = {"viewer": viewer_id, "ids": user_ids}
-    following = {r["followee_id"] for r in await conn.fetch_all(_FOLLOWED, params)}
-    followers = {r["follower_id"] for r in await conn.fetch_all(_FOLLOWERS, params)}
+    following: set[int] = set()
+    followers: set[int] = set()
+    for row in await conn.fetch_all(_FOLLOW_FLAGS, {"viewer": viewer_id, "ids": user_ids}):
+        (following if row["following"] else followers).add(row["user_id"])
     return following, followers

@@ -13,7 +13,7 @@ from typing import Any
 from mixcast.accounts.follows import follow_flags
 from mixcast.api.render import RenderContext
 from mixcast.db.database import Connection
-from mixcast.shows.engagement import FAVORITES, LISTEN_LATER, REPOSTS
+from mixcast.shows.engagement import engagement_marks
 
 Rendered = list[tuple[int, dict[str, Any]]]  # (row id, rendered object)
 
@@ -43,16 +43,8 @@ async def with_show_extras(
     viewer = ctx.viewer_id
     if viewer is None:
         return [show for _, show in shows]
-    ids = [i for i, _ in shows]
-    favorited = await FAVORITES.marked(conn, viewer, ids)
-    reposted = await REPOSTS.marked(conn, viewer, ids)
-    later = await LISTEN_LATER.marked(conn, viewer, ids)
+    marks = await engagement_marks(conn, viewer, [i for i, _ in shows])
     return [
-        {
-            **show,
-            "favorited": show_id in favorited,
-            "reposted": show_id in reposted,
-            "listen_later": show_id in later,
-        }
+        {**show, **{mark: show_id in ids for mark, ids in marks.items()}}
         for show_id, show in shows
     ]

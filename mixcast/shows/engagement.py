@@ -18,9 +18,6 @@ class _Pairs:
             " ON CONFLICT (user_id, show_id) DO NOTHING"
         )
         self.delete = Query(f"DELETE FROM {table} WHERE user_id = :user_id AND show_id = :show_id")
-        self.of_user = Query(
-            f"SELECT show_id FROM {table} WHERE user_id = :user_id AND show_id IN :ids"
-        )
         self.bump_show = show_counter and Query(
             f"UPDATE shows SET {show_counter} = {show_counter} + :delta WHERE id = :show_id"
         )
@@ -47,17 +44,34 @@ class _Pairs:
         await self._bump(conn, user_id, show_id, -1)
         return True
 
-    async def marked(self, conn: Connection, user_id: int, show_ids: list[int]) -> set[int]:
-        """Of ``show_ids``, those ``user_id`` has a row for."""
-        if not show_ids:
-            return set()
-        rows = await conn.fetch_all(self.of_user, {"user_id": user_id, "ids": show_ids})
-        return {r["show_id"] for r in rows}
 
 
 FAVORITES = _Pairs("favorites", "favorite_count", "favorite_count")
 REPOSTS = _Pairs("reposts", "repost_count", None)
 LISTEN_LATER = _Pairs("listen_later", None, None)
+
+_MARKED = Query(
+    """
+    SELECT 'favorited' AS mark, show_id FROM favorites WHERE user_id = :user AND show_id IN :ids
+    UNION ALL
+    SELECT 'reposted', show_id FROM reposts WHERE user_id = :user AND show_id IN :ids
+    UNION ALL
+    SELECT 'listen_later', show_id FROM listen_later WHERE user_id = :user AND show_id IN :ids
+    """
+)
+
+
+async def engagement_marks(
+    conn: Connection, user_id: int, show_ids: list[int]
+) -> dict[str, set[int]]:
+    """Of ``show_ids``, those ``user_id`` favorited, reposted and put on listen-later, in one
+    query: ``{"favorited": {...}, "reposted": {...}, "listen_later": {...}}``."""
+    marks: dict[str, set[int]] = {"favorited": set(), "reposted": set(), "listen_later": set()}
+    if show_ids:
+        for row in await conn.fetch_all(_MARKED, {"user": user_id, "ids": show_ids}):
+            marks[row["mark"]].add(row["show_id"])
+    return marks
+
 
 _INSERT_LISTEN = Query(
     "INSERT INTO listens (show_id, user_id, listener, created_at)"
