@@ -19,6 +19,7 @@ _BY_USERNAME = Query(
     " WHERE u.username_key = :key"
 )
 _EXISTS = Query("SELECT 1 FROM users WHERE username_key = :key")
+_USERNAME = Query("SELECT username FROM users WHERE id = :id")
 _INSERT = Query(
     """
     INSERT INTO users (username, username_key, display_name, email, password_hash, biog, city,
@@ -40,6 +41,11 @@ async def get_user(conn: Connection, username: str) -> Row | None:
     if not USERNAME.match(username):  # no query for what can't be a username (NUL included)
         return None
     return await conn.fetch_one(_BY_USERNAME, {"key": username_key(username)})
+
+
+async def username_of(conn: Connection, user_id: int) -> str | None:
+    username: str | None = await conn.fetch_value(_USERNAME, {"id": user_id})
+    return username
 
 
 async def create_user(

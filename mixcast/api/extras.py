@@ -45,6 +45,5 @@ async def with_show_extras(
         return [show for _, show in shows]
     marks = await engagement_marks(conn, viewer, [i for i, _ in shows])
     return [
-        {**show, **{mark: show_id in ids for mark, ids in marks.items()}}
-        for show_id, show in shows
+        {**show, **{mark: show_id in ids for mark, ids in marks.items()}} for show_id, show in shows
     ]

@@ -45,7 +45,6 @@ class _Pairs:
         return True
 
 
-
 FAVORITES = _Pairs("favorites", "favorite_count", "favorite_count")
 REPOSTS = _Pairs("reposts", "repost_count", None)
 LISTEN_LATER = _Pairs("listen_later", None, None)

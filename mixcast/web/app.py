@@ -1,24 +1,36 @@
-"""The site as an ASGI app: pages, the developer docs and OpenAPI document, and media files."""
+"""The site as an ASGI app: pages, accounts, developer apps, OAuth2 authorization, the developer
+docs and OpenAPI document, and media files.
+
+Each area is a small class with its routes (``accounts``, ``profile``, ``connected``,
+``developers``, ``authorize``, ``token``); this module puts them in one router and caps request
+bodies before any handler reads one.
+"""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
-from typing import Any
 
 import orjson
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, Response
-from starlette.routing import Route, Router
+from starlette.responses import FileResponse, Response
+from starlette.routing import BaseRoute, Route, Router
 from starlette.types import Receive, Scope, Send
 
 from mixcast.api.openapi import build_openapi
 from mixcast.api.routes import ApiRoute
 from mixcast.services import Services
 from mixcast.slashes import slashed_location
+from mixcast.web.accounts import AccountPages
+from mixcast.web.authorize import AuthorizePages
+from mixcast.web.bodylimit import capped, declared_length
+from mixcast.web.connected import ConnectedAppPages
+from mixcast.web.developers import DeveloperPages
+from mixcast.web.forms import MAX_BODY
+from mixcast.web.handlers import page
+from mixcast.web.pages import Pages, Visit
+from mixcast.web.profile import ProfilePages
+from mixcast.web.token import TokenEndpoint
 
-TEMPLATES = Path(__file__).parent / "templates"
 _PICTURE_ID = re.compile(r"^(?:[0-9a-f]{32}|default-(?:profile|extaudio|profile_cover))\Z")
 _RENDITION = re.compile(r"^\d{2,4}x\d{2,4}\.jpg\Z")
 # Picture ids are random and never reused, so a rendition never changes: cache it for a year.
@@ -31,37 +43,36 @@ class SiteApp:
         self.settings = services.settings
         self.api_routes = api_routes
         self.openapi = orjson.dumps(build_openapi(api_routes, str(self.settings.api_url)))
-        self.templates = Environment(
-            loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True)
-        )
-        self.router = Router(
-            [
-                Route("/", self.home),
-                Route("/developers/", self.developers),
-                Route("/developers/openapi.json", self.openapi_json),
-                Route("/media/pictures/{picture}/{name}", self.picture),
-            ],
-            redirect_slashes=False,
-            default=self.not_found,
-        )
+        self.pages = pages = Pages(services)
+        routes: list[BaseRoute] = [
+            Route("/", page(pages, self.home), methods=["GET"]),
+            Route("/developers/", page(pages, self.developers), methods=["GET"]),
+            Route("/developers/openapi.json", self.openapi_json, methods=["GET"]),
+            Route("/media/pictures/{picture}/{name}", self.picture, methods=["GET"]),
+            *AccountPages(pages, services.limits, self.settings.signin_limit).routes(),
+            *ProfilePages(pages).routes(),
+            *ConnectedAppPages(pages).routes(),
+            *DeveloperPages(pages).routes(),
+            *AuthorizePages(pages).routes(),
+            *TokenEndpoint(services).routes(),
+        ]
+        self.router = Router(routes, redirect_slashes=False, default=self.not_found)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] not in ("GET", "HEAD"):
+            length = declared_length(scope)
+            if length is not None and length > MAX_BODY:
+                response = self.pages.error(None, 413, "What you sent is too large.")
+                await response(scope, receive, send)
+                return
+            receive = capped(receive, MAX_BODY)
         await self.router(scope, receive, send)
 
-    def page(self, template: str, http_status: int = 200, **values: Any) -> HTMLResponse:
-        html = self.templates.get_template(template).render(
-            site=str(self.settings.site_url),
-            api=str(self.settings.api_url),
-            site_name=self.settings.site_name,
-            **values,
-        )
-        return HTMLResponse(html, http_status)
+    async def home(self, request: Request, visit: Visit) -> Response:
+        return self.pages.render(visit, "home.html")
 
-    async def home(self, request: Request) -> Response:
-        return self.page("home.html")
-
-    async def developers(self, request: Request) -> Response:
-        return self.page("developers.html", routes=self.api_routes)
+    async def developers(self, request: Request, visit: Visit) -> Response:
+        return self.pages.render(visit, "developers.html", routes=self.api_routes)
 
     async def openapi_json(self, request: Request) -> Response:
         return Response(
@@ -73,10 +84,10 @@ class SiteApp:
     async def picture(self, request: Request) -> Response:
         picture, name = request.path_params["picture"], request.path_params["name"]
         if not _PICTURE_ID.match(picture) or not _RENDITION.match(name):
-            return self.page("error.html", 404, code=404, message="No such picture.")
+            return self.pages.error(None, 404, "No such picture.")
         path = self.services.store.local_path(f"pictures/{picture}/{name}")
         if path is None:
-            return self.page("error.html", 404, code=404, message="No such picture.")
+            return self.pages.error(None, 404, "No such picture.")
         return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": IMMUTABLE})
 
     async def not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -84,5 +95,6 @@ class SiteApp:
         if location is not None:
             await Response(b"", 301, {"Location": location})(scope, receive, send)
             return
-        response = self.page("error.html", 404, code=404, message="There is nothing here.")
+        visit = await self.pages.visit(Request(scope, receive))
+        response = self.pages.error(visit, 404, "There is nothing here.")
         await response(scope, receive, send)
