@@ -116,7 +116,32 @@ async def client(services: Services) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
+@pytest.fixture
+async def https_services(
+    database_url: str, tmp_path: Path, media_dir: Path, services: Services
+) -> AsyncIterator[Services]:
+    """The test's database (``services`` emptied it) served as an https site and API."""
+    settings = make_settings(
+        database_url, tmp_path, media_dir, site="https://testserver", api="https://testserver/api"
+    )
+    https = await open_services(settings)
+    try:
+        yield https
+    finally:
+        await https.close()
+
+
 # ------------------------------------------------------------------ helpers
+
+
+def client_of(
+    services: Services, client_ip: str = "127.0.0.1", base_url: str = "http://testserver"
+) -> httpx.AsyncClient:
+    """A client of the app on ``services``, connecting from ``client_ip`` (``async with`` it)."""
+    transport = httpx.ASGITransport(
+        app=MixcastApp(services.settings, services), client=(client_ip, 50000)
+    )
+    return httpx.AsyncClient(transport=transport, base_url=base_url)
 
 
 async def api_get(client: httpx.AsyncClient, path: str, **params: Any) -> httpx.Response:

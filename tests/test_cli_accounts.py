@@ -18,7 +18,7 @@ import pytest
 from mixcast.db.database import Query, Row, connect
 from mixcast.db.urls import DatabaseURL
 from tests.conftest import PG_URL
-from tests.test_serve import _free_port, wait_until_up
+from tests.servers import serving
 
 
 async def _stored(database_url: str) -> tuple[Row | None, list[Row]]:
@@ -98,22 +98,8 @@ def test_create_user_app_and_token_then_use_it(cli_env, database_url, tmp_path):
     assert secret not in {row["client_secret_hash"] for row in stored}
 
     # A real server with its access log on: the token works, and no credential is logged.
-    port = _free_port()
-    env = {
-        **cli_env,
-        "MIXCAST_SITE_URL": f"http://127.0.0.1:{port}",
-        "MIXCAST_API_URL": f"http://127.0.0.1:{port}/api",
-        "MIXCAST_RANK_INTERVAL": "0",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "mixcast", "serve", "--port", str(port), "--access-log"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base)
+    with serving(cli_env, "--access-log") as served:
+        base = served.base
         me = httpx.get(f"{base}/api/me/", params={"access_token": token})
         assert me.status_code == 200 and me.json()["username"] == "alice"
         bearer = httpx.get(f"{base}/api/me/", headers={"Authorization": f"Bearer {other}"})
@@ -123,9 +109,7 @@ def test_create_user_app_and_token_then_use_it(cli_env, database_url, tmp_path):
             params={"client_id": client_id, "client_secret": secret, "code": "made-up-code"},
         )
         assert exchange.status_code == 400
-    finally:
-        server.terminate()
-        log = server.communicate(timeout=10)[0].decode()
+    log = served.output
     assert "/api/me/?access_token=[redacted]" in log, log
     for credential in (token, other, secret, "made-up-code"):
         assert credential not in log

@@ -3,20 +3,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import httpx
 import pytest
 
 from mixcast.accounts.follows import follow_user
-from mixcast.app import MixcastApp
 from mixcast.db.database import Query
 from mixcast.oauth.tokens import revoke_app, token_owner
-from mixcast.services import Services, open_services
+from mixcast.services import Services
 from mixcast.settings import BaseURL
 from mixcast.shows.engagement import FAVORITES, LISTEN_LATER, REPOSTS
-from tests.conftest import api_get, assert_api_error, make_settings
+from tests.conftest import api_get, assert_api_error, client_of
 from tests.factories import T0, make_show, make_token, make_user
 
 pytestmark = pytest.mark.anyio
@@ -163,26 +159,8 @@ async def test_show_extras_on_the_show_and_in_lists(client, services, people):
 # ------------------------------------------------------------------ https and proxies
 
 
-@pytest.fixture
-async def https_services(
-    database_url: str, tmp_path: Path, media_dir: Path, services: Services
-) -> AsyncIterator[Services]:
-    """The same database, served as an https site and API (``services`` emptied it)."""
-    settings = make_settings(
-        database_url, tmp_path, media_dir, site="https://testserver", api="https://testserver/api"
-    )
-    https = await open_services(settings)
-    try:
-        yield https
-    finally:
-        await https.close()
-
-
 async def _get_me(services: Services, token: str, client_ip: str, **headers: str) -> httpx.Response:
-    transport = httpx.ASGITransport(
-        app=MixcastApp(services.settings, services), client=(client_ip, 50000)
-    )
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with client_of(services, client_ip) as client:
         return await client.get("/api/me/", params={"access_token": token}, headers=headers)
 
 

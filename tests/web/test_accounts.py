@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import make_settings
+from tests.conftest import client_of
 from tests.web.helpers import PASSWORD, SESSION_COOKIE, post_form, sign_in, sign_up
 
 pytestmark = pytest.mark.anyio
@@ -146,45 +146,31 @@ async def test_session_cookie_flags_on_http(client):
     assert "max-age=2592000" in cookie and "secure" not in cookie
 
 
-async def test_cookie_flags_under_an_https_site(services, new_client, tmp_path, media_dir):
-    from mixcast.app import MixcastApp
-    from mixcast.services import open_services
-
-    settings = make_settings(
-        services.settings.database_url, tmp_path, media_dir,
-        site="https://testserver", api="https://testserver/api",
-    )  # fmt: skip
-    secure = await open_services(settings)
-    try:
-        import httpx
-
-        transport = httpx.ASGITransport(app=MixcastApp(settings, secure))
-        async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as c:
-            page = await c.get("/signup/")
-            csrf = _set_cookie(page, "__host-mixcast_csrf=")
-            assert "secure" in csrf and "httponly" in csrf and "samesite=lax" in csrf
-            assert "path=/" in csrf and "domain" not in csrf
-            token = c.cookies["__Host-mixcast_csrf"]
-            response = await c.post(
-                "/signup/",
-                data={
-                    "username": "spartacus",
-                    "email": "s@example.com",
-                    "password": PASSWORD,
-                    "csrf_token": token,
-                },
-            )
-            assert response.status_code == 303, response.text
-            session = _set_cookie(response, "__host-mixcast_session=")
-            for flag in ("secure", "httponly", "samesite=lax", "path=/", "max-age=2592000"):
-                assert flag in session
-            assert "domain" not in session
-            signout = await c.post("/signout/", data={"csrf_token": token})
-            assert signout.status_code == 303
-            cleared = _set_cookie(signout, "__host-mixcast_session=")
-            assert "secure" in cleared and ("max-age=0" in cleared or "expires=" in cleared)
-    finally:
-        await secure.close()
+async def test_cookie_flags_under_an_https_site(https_services):
+    async with client_of(https_services, base_url="https://testserver") as c:
+        page = await c.get("/signup/")
+        csrf = _set_cookie(page, "__host-mixcast_csrf=")
+        assert "secure" in csrf and "httponly" in csrf and "samesite=lax" in csrf
+        assert "path=/" in csrf and "domain" not in csrf
+        token = c.cookies["__Host-mixcast_csrf"]
+        response = await c.post(
+            "/signup/",
+            data={
+                "username": "spartacus",
+                "email": "s@example.com",
+                "password": PASSWORD,
+                "csrf_token": token,
+            },
+        )
+        assert response.status_code == 303, response.text
+        session = _set_cookie(response, "__host-mixcast_session=")
+        for flag in ("secure", "httponly", "samesite=lax", "path=/", "max-age=2592000"):
+            assert flag in session
+        assert "domain" not in session
+        signout = await c.post("/signout/", data={"csrf_token": token})
+        assert signout.status_code == 303
+        cleared = _set_cookie(signout, "__host-mixcast_session=")
+        assert "secure" in cleared and ("max-age=0" in cleared or "expires=" in cleared)
 
 
 def _set_cookie(response, prefix: str) -> str:

@@ -10,10 +10,6 @@ from __future__ import annotations
 import io
 import os
 import secrets
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -28,6 +24,8 @@ if not os.path.exists(CHROMIUM):
 from PIL import Image  # noqa: E402
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
+from tests.servers import serving  # noqa: E402
+
 pytestmark = pytest.mark.integration
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -39,48 +37,12 @@ CHROMIUM_ARGS = [
 PASSWORD = "correct horse battery"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def server(tmp_path: Path, database_url: str) -> Iterator[str]:
     """``mixcast serve`` on a free port, over this test's (already migrated) database."""
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "MIXCAST_DATABASE_URL": database_url,
-        "MIXCAST_DATA_DIR": str(tmp_path),
-        "MIXCAST_SITE_URL": base,
-        "MIXCAST_API_URL": base + "/api",
-        "MIXCAST_RANK_INTERVAL": "0",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mixcast", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        for _ in range(100):
-            try:
-                httpx.get(base + "/signin/", timeout=1)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None:
-                    pytest.fail("the server exited: " + process.stderr.read().decode())  # type: ignore[union-attr]
-                time.sleep(0.1)
-        else:
-            pytest.fail("the server did not start")
-        yield base
-    finally:
-        process.terminate()
-        _, stderr = process.communicate(timeout=10)
-    assert b"Traceback" not in stderr, stderr.decode()
+    env = {"MIXCAST_DATABASE_URL": database_url, "MIXCAST_DATA_DIR": str(tmp_path)}
+    with serving(env) as served:
+        yield served.base
 
 
 def _png() -> bytes:

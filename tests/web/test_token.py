@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.conftest import client_of
 from tests.factories import make_app, make_user
 from tests.web.helpers import post_form
 
@@ -132,30 +133,15 @@ async def test_jsonp_callback(member, new_app):
     assert ok.status_code == 200
 
 
-async def test_plain_http_is_refused_when_the_site_is_https(services, new_app, tmp_path, media_dir):
+async def test_plain_http_is_refused_when_the_site_is_https(https_services, new_app):
     """A code and a secret sent in the clear have leaked: no token for them."""
-    import httpx
-
-    from mixcast.app import MixcastApp
-    from mixcast.services import open_services
-    from tests.conftest import make_settings
-
-    settings = make_settings(
-        services.settings.database_url, tmp_path, media_dir,
-        site="https://testserver", api="https://testserver/api",
-    )  # fmt: skip
-    https = await open_services(settings)
-    try:
-        for client_ip, headers, expected in (
-            ("127.0.0.1", {}, "Use https"),  # no proxy said https
-            ("203.0.113.5", {"X-Forwarded-Proto": "https"}, "Use https"),  # not our proxy
-            ("127.0.0.1", {"X-Forwarded-Proto": "https"}, "not valid"),  # https: gets to the code
-        ):
-            transport = httpx.ASGITransport(app=MixcastApp(settings, https), client=(client_ip, 1))
-            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-                params = _params(new_app, "made-up")
-                response = await c.get("/oauth/access_token", params=params, headers=headers)
-            body = _assert_token_response(response, 400)
-            assert expected in body["error_description"]
-    finally:
-        await https.close()
+    for client_ip, headers, expected in (
+        ("127.0.0.1", {}, "Use https"),  # no proxy said https
+        ("203.0.113.5", {"X-Forwarded-Proto": "https"}, "Use https"),  # not our proxy
+        ("127.0.0.1", {"X-Forwarded-Proto": "https"}, "not valid"),  # https: gets to the code
+    ):
+        async with client_of(https_services, client_ip) as c:
+            params = _params(new_app, "made-up")
+            response = await c.get("/oauth/access_token", params=params, headers=headers)
+        body = _assert_token_response(response, 400)
+        assert expected in body["error_description"]
