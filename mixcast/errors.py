@@ -63,6 +63,21 @@ TOKEN_INVALID = "An invalid access token was provided."
 TOKEN_NEEDS_HTTPS = "Access tokens are only accepted over https."
 
 
+class RateLimited(AppError):
+    """Over a rate limit: 403 with ``Retry-After`` (api-docs.md "Rate limits"). Clients key on
+    the 403 and the header (wire-format.md §9), so 403 is used for nothing else."""
+
+    type = "RateLimitException"
+    http_status = 403
+
+    def __init__(self, retry_after: int, headers: dict[str, str] | None = None) -> None:
+        super().__init__(
+            f"You have hit your rate limit. Retry after {retry_after} seconds.",
+            extra={"retry_after": retry_after},
+            headers={**(headers or {}), "Retry-After": str(retry_after)},
+        )
+
+
 class MethodNotAllowed(AppError):
     type = "MethodNotAllowedException"
     http_status = 405

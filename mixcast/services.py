@@ -11,7 +11,7 @@ from typing import Any
 from mixcast.db.database import Database, connect
 from mixcast.db.urls import DatabaseURL
 from mixcast.pictures.store import ensure_defaults
-from mixcast.ratelimit import open_limits_storage
+from mixcast.ratelimit import RateLimiter, open_limits_storage
 from mixcast.settings import Settings
 from mixcast.storage import BlobStore, open_store
 
@@ -22,6 +22,7 @@ class Services:
     db: Database
     store: BlobStore
     limits: Any  # the ``limits`` storage every throttle and rate limit counts in
+    rate_limiter: RateLimiter  # the API's and the token exchange's limits per kind
 
     async def close(self) -> None:
         await self.db.close()
@@ -32,4 +33,7 @@ async def open_services(settings: Settings) -> Services:
     ensure_defaults(store)
     db = await connect(DatabaseURL.parse(settings.effective_database_url))
     limits = open_limits_storage(settings.ratelimit_url)
-    return Services(settings=settings, db=db, store=store, limits=limits)
+    rate_limiter = RateLimiter(limits, settings.rate_limits)
+    return Services(
+        settings=settings, db=db, store=store, limits=limits, rate_limiter=rate_limiter
+    )

@@ -63,16 +63,26 @@ def _networks(env: dict[str, str], name: str, default: str) -> tuple[Network, ..
         raise ConfigError(f"{name}: {exc}") from None
 
 
-def _limit(env: dict[str, str], name: str, default: str) -> str:
+def _limit(env: dict[str, str], name: str, default: str, *, may_be_off: bool = False) -> str:
     from limits import parse_many
 
     text = env.get(name, "").strip() or default
+    if may_be_off and text == "off":
+        return text
     try:
         parse_many(text)
     except ValueError:
         raise ConfigError(f"{name} must be a rate such as 10/minute: {text!r}") from None
     return text
 
+
+# Rate limits per kind of API action (ratelimit/policy.py); "off" turns one off.
+DEFAULT_RATE_LIMITS = {
+    "read": "600/minute",
+    "write": "60/minute",
+    "upload": "20/hour",
+    "oauth": "30/minute",
+}
 
 DEFAULT_SITE_URL = "http://localhost:8000"
 DEFAULT_API_URL = "http://localhost:8000/api"
@@ -95,6 +105,7 @@ class Settings:
     )
     ratelimit_url: str = ""  # memory:// (one process) or redis://… (shared); see ratelimit/
     signin_limit: str = "10/minute"  # sign-in attempts per client address and per login
+    rate_limits: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS))
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -111,6 +122,10 @@ class Settings:
             trusted_proxies=_networks(env, "MIXCAST_TRUSTED_PROXIES", "127.0.0.1 ::1"),
             ratelimit_url=env.get("MIXCAST_RATELIMIT_URL", ""),
             signin_limit=_limit(env, "MIXCAST_SIGNIN_LIMIT", "10/minute"),
+            rate_limits={
+                kind: _limit(env, f"MIXCAST_RATELIMIT_{kind.upper()}", rate, may_be_off=True)
+                for kind, rate in DEFAULT_RATE_LIMITS.items()
+            },
         )
 
     @property

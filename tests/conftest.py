@@ -69,13 +69,25 @@ def database_url(template_db: str, tmp_path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def make_settings(database_url: str, data_dir: Path, media: Path, **urls: str) -> Settings:
+# The rate limiters run in every test, with room for the suite's own traffic from one
+# address; tests of the limits themselves set low ones (``make_settings(..., limits=...)``).
+ROOMY_LIMITS = {kind: "1000000/minute" for kind in ("read", "write", "upload", "oauth")}
+
+
+def make_settings(
+    database_url: str,
+    data_dir: Path,
+    media: Path,
+    limits: dict[str, str] | None = None,
+    **urls: str,
+) -> Settings:
     return Settings(
         site_url=BaseURL.parse(urls.get("site", "http://testserver")),
         api_url=BaseURL.parse(urls.get("api", "http://testserver/api")),
         data_dir=data_dir,
         database_url=database_url,
         storage_url=f"file://{media}",
+        rate_limits={**ROOMY_LIMITS, **(limits or {})},
     )
 
 

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.routing import Route, Router
 from starlette.types import Receive, Scope, Send
 
-from mixcast.api.endpoint import endpoint
+from mixcast.api.endpoint import endpoint, rate_key
 from mixcast.api.responses import error_response, preflight, slash_redirect
 from mixcast.api.routes import ApiRoute, api_routes, starlette_path
 from mixcast.errors import NotFound
@@ -21,15 +21,18 @@ ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 class ApiApp:
     def __init__(self, services: Services) -> None:
         self.table: list[ApiRoute] = api_routes(services.db)
-        settings = services.settings
+        self.limiter = services.rate_limiter
         self.router = Router(
             # Routes take every method; the endpoint answers 405 in the API's error shape.
             [
                 Route(
                     starlette_path(r.path),
-                    endpoint(settings, services.db, r.methods, token_required=r.token_required)(
-                        r.handler
-                    ),
+                    endpoint(
+                        services,
+                        r.methods,
+                        token_required=r.token_required,
+                        write_kind=r.write_kind,
+                    )(r.handler),
                     methods=ANY_METHOD,
                 )
                 for r in self.table
@@ -51,9 +54,16 @@ class ApiApp:
         await self.router(scope, receive, send)
 
     async def not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """404, or the 301 that adds a missing slash; counted as reads of the address."""
+        request = Request(scope, receive)
+        verdict = await self.limiter.count("read", rate_key(request, None))
         location = slashed_location(scope, self.router.routes)
-        if location is not None:
-            await slash_redirect(location)(scope, receive, send)
-            return
-        error = NotFound("There is nothing at this address.")
-        await error_response(Request(scope, receive), error)(scope, receive, send)
+        if verdict is not None and not verdict.allowed:
+            response = error_response(request, verdict.error())
+        elif location is not None:
+            response = slash_redirect(location)
+        else:
+            response = error_response(request, NotFound("There is nothing at this address."))
+        if verdict is not None:
+            response.headers.update(verdict.headers())
+        await response(scope, receive, send)

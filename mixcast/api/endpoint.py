@@ -16,8 +16,10 @@ from mixcast.api.auth import authenticate, presented_token
 from mixcast.api.params import parse_callback, parse_flag
 from mixcast.api.render import RenderContext
 from mixcast.api.responses import api_response, error_response
-from mixcast.db.database import Database
 from mixcast.errors import TOKEN_REQUIRED, AppError, MethodNotAllowed, OAuthError, ServerError
+from mixcast.oauth.tokens import TokenOwner
+from mixcast.ratelimit import Verdict
+from mixcast.services import Services
 from mixcast.settings import Settings
 
 log = logging.getLogger("mixcast.api")
@@ -48,21 +50,42 @@ def render_context(request: Request, settings: Settings) -> RenderContext:
     )
 
 
+def client_address(request: Request) -> str:
+    """The client's address (a trusted proxy's X-Forwarded-For already applied)."""
+    client = request.scope.get("client")
+    return client[0] if client else "unknown"
+
+
+def rate_key(request: Request, owner: TokenOwner | None) -> str:
+    """Whom a request counts against: the token's grant (its user and app; the tokens of
+    one grant share a count, so minting tokens buys nothing), else the client's address."""
+    if owner is not None:
+        return f"grant:{owner.user_id}:{owner.app_id}"
+    return "ip:" + client_address(request)
+
+
 def endpoint(
-    settings: Settings,
-    db: Database,
+    services: Services,
     methods: tuple[str, ...] = ("GET",),
     *,
     token_required: bool = False,
+    write_kind: str = "write",
 ) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
     """Decorate ``handler(request, ctx) -> payload`` into a Starlette endpoint for ``methods``.
-    A presented access token is checked and its user becomes ``ctx.viewer_id``."""
+
+    In order: the method, the shared parameters, the access token (its user becomes
+    ``ctx.viewer_id``), the rate limit of the request's kind (``read`` for GET and HEAD,
+    ``write_kind`` for the rest), then the handler. Every answer, errors included, carries
+    the rate limit headers.
+    """
+    settings, db, limiter = services.settings, services.db, services.rate_limiter
     allowed = frozenset(methods) | ({"HEAD"} if "GET" in methods else set())
     allow_header = ", ".join(sorted(allowed | {"OPTIONS"}))
 
     def decorate(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         @wraps(handler)
         async def run(request: Request) -> Response:
+            verdict: Verdict | None = None
             try:
                 if request.method not in allowed:
                     raise MethodNotAllowed(
@@ -70,20 +93,35 @@ def endpoint(
                     )
                 ctx = render_context(request, settings)
                 token = presented_token(request)
+                owner = refused = None
                 if token is not None:
-                    owner = await authenticate(request, token, db, settings)
+                    try:
+                        owner = await authenticate(request, token, db, settings)
+                    except OAuthError as error:  # counted against the address, then refused
+                        refused = error
+                kind = "read" if request.method in ("GET", "HEAD") else write_kind
+                verdict = await limiter.count(kind, rate_key(request, owner))
+                if verdict is not None and not verdict.allowed:
+                    raise verdict.error()
+                if refused is not None:
+                    raise refused
+                if owner is not None:
                     ctx = replace(ctx, viewer_id=owner.user_id, viewer_name=owner.username)
                 elif token_required:
                     raise OAuthError(TOKEN_REQUIRED)
                 payload = await handler(request, ctx)
             except AppError as error:
-                return error_response(request, error)
+                response = error_response(request, error)
             except Exception:
                 log.exception("unhandled error in %s", handler.__name__)
-                return error_response(request, ServerError("Something went wrong on our side."))
-            if isinstance(payload, Response):
-                return payload
-            return api_response(request, payload)
+                response = error_response(request, ServerError("Something went wrong on our side."))
+            else:
+                response = (
+                    payload if isinstance(payload, Response) else api_response(request, payload)
+                )
+            if verdict is not None:
+                response.headers.update(verdict.headers())
+            return response
 
         return run
 

@@ -129,6 +129,11 @@ USER_LISTS: dict[str, UserList] = {
     "feed": UserList(sources.USER_FEED, _feed, "{}'s feed"),
 }
 
+# Lists only the user sees, at /me/<name>/ alone.
+ME_ONLY_LISTS: dict[str, UserList] = {
+    "listen-later": UserList(sources.USER_LISTEN_LATER, render_shows, "{}'s listen later"),
+}
+
 SHOW_LISTS: dict[str, tuple[Dated, Renderer, str]] = {
     "listeners": (sources.SHOW_LISTENERS, render_users, "Listeners of {}"),
     "favorites": (sources.SHOW_FAVORITES, render_users, "Favorites of {}"),
@@ -202,7 +207,7 @@ class ListHandlers:
     # -- handlers
 
     def user_list(self, connection: str) -> Handler:
-        spec = USER_LISTS[connection]
+        spec = USER_LISTS.get(connection) or ME_ONLY_LISTS[connection]
 
         async def handler(request: Request, ctx: RenderContext) -> dict[str, Any]:
             window = window_of(request)

@@ -204,6 +204,7 @@ COMPONENTS: dict[str, Any] = {
         }
     ),
     "Paging": _obj({}, {"previous": URL, "next": URL}),
+    "ActionResult": _obj({"result": _obj({"success": {"const": True}, "message": STRING})}),
     **{
         f"{name}List": _list(item)
         for name, item in (
@@ -282,6 +283,13 @@ PARAMETERS.update(
             "description": "Only items older than this (exclusive).",
             "schema": _PAGING_TIME,
         },
+        "method": {
+            "name": "method",
+            "in": "query",
+            "required": False,
+            "description": "delete: a POST that removes, as DELETE does (also as a form field).",
+            "schema": {"enum": ["delete", "DELETE", "post", "POST", ""]},
+        },
         "q": {
             "name": "q",
             "in": "query",
@@ -327,12 +335,16 @@ def _query_parameters(route: ApiRoute) -> list[str]:
         names += ["limit", "offset", "since", "until"]
     if route.operation_id == "search":
         names += ["q", "type"]
+    if route.tag == "actions":
+        names += ["method"]
     return names
 
 
-def _operation(route: ApiRoute) -> dict[str, Any]:
+def _operation(route: ApiRoute, method: str) -> dict[str, Any]:
+    # One id per (path, method): the POST and DELETE of an action are two operations.
+    many = len(route.methods) > 1
     operation = {
-        "operationId": route.operation_id,
+        "operationId": f"{route.operation_id}_{method.lower()}" if many else route.operation_id,
         "summary": route.summary,
         "tags": [route.tag],
         "parameters": [
@@ -369,7 +381,7 @@ def build_openapi(routes: list[ApiRoute], api_url: str) -> dict[str, Any]:
         if not route.documented:
             continue
         for method in route.methods:
-            paths.setdefault(route.path, {})[method.lower()] = _operation(route)
+            paths.setdefault(route.path, {})[method.lower()] = _operation(route, method)
     return {
         "openapi": "3.1.0",
         "info": {

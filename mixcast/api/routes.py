@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from starlette.convertors import Convertor, register_url_convertor
 
-from mixcast.api.lists import SHOW_LISTS, USER_LISTS, ListHandlers
+from mixcast.api.actions import SHOW_ACTIONS, ActionHandlers
+from mixcast.api.lists import ME_ONLY_LISTS, SHOW_LISTS, USER_LISTS, ListHandlers
 from mixcast.api.objects import ObjectHandlers
 from mixcast.api.render import TAG_CONNECTIONS
 from mixcast.api.search import SearchHandler
@@ -29,6 +30,7 @@ class ApiRoute:
     paged: bool = False  # takes limit, offset, since and until
     token_required: bool = False  # answers OAuthException without an access token
     documented: bool = True  # False for aliases the OpenAPI document leaves out (/me)
+    write_kind: str = "write"  # the rate limit its POST and DELETE count against
 
 
 TAG_PREFIXES = ("genres", "discover", "tag")
@@ -77,7 +79,7 @@ def api_routes(db: Database) -> list[ApiRoute]:
     """Most requested first: the router tries them in this order. The global lists come before
     the user routes, whose first segment would match ``popular`` too."""
     objects, lists, search = ObjectHandlers(db), ListHandlers(db), SearchHandler(db)
-    routes = me_routes(objects, lists)
+    routes = me_routes(objects, lists) + action_routes(ActionHandlers(db))
     routes += [
         ApiRoute("/popular/", lists.global_list("popular"), "list_popular",
                  "Popular shows", "ShowList", paged=True),
@@ -148,6 +150,35 @@ def api_routes(db: Database) -> list[ApiRoute]:
     return routes
 
 
+def action_routes(actions: ActionHandlers) -> list[ApiRoute]:
+    """Follow, favorite, repost, listen-later: before the show route, whose ``{show}`` would
+    take ``follow`` (no show may be slugged so: ``shows.RESERVED_SLUGS``). Answered with and
+    without the trailing slash, never redirected: a 301 would turn a POST into a GET."""
+    targets: list[tuple[str, Endpoint, str, str]] = [
+        ("/{user}/follow", actions.follow, "follow", "Follow a user (DELETE: unfollow)")
+    ]
+    targets += [
+        (f"/{{user}}/{{show}}/{name}", actions.show_action(name), name.replace("-", "_"),
+         f"{name.replace('-', ' ').capitalize()} a show (DELETE: undo)")
+        for name in SHOW_ACTIONS
+    ]  # fmt: skip
+    return [
+        ApiRoute(
+            path + slash,
+            handler,
+            operation_id + ("" if slash else "_unslashed"),
+            summary,
+            "ActionResult",
+            methods=("POST", "DELETE"),
+            tag="actions",
+            token_required=True,
+            documented=bool(slash),
+        )
+        for path, handler, operation_id, summary in targets
+        for slash in ("/", "")
+    ]
+
+
 def me_routes(objects: ObjectHandlers, lists: ListHandlers) -> list[ApiRoute]:
     """``/me/`` and its connections: the token's user, served directly (never redirected).
     ``me`` is a reserved username, so these never hide a user's routes."""
@@ -162,11 +193,11 @@ def me_routes(objects: ObjectHandlers, lists: ListHandlers) -> list[ApiRoute]:
             lists.me_list(name),
             f"list_me_{name}",
             f"The token's user's {name}",
-            USER_LIST_SCHEMAS[name],
+            USER_LIST_SCHEMAS.get(name, "ShowList"),
             paged=True,
             token_required=True,
         )
-        for name in USER_LISTS
+        for name in (*USER_LISTS, *ME_ONLY_LISTS)
     ]
     return routes
 

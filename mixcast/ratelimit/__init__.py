@@ -1,6 +1,7 @@
 """Rate limits and throttles on the ``limits`` library: in-memory storage by default, Redis when
 ``MIXCAST_RATELIMIT_URL=redis://…`` is set, so every process of a deployment shares one count."""
 
+from mixcast.ratelimit.policy import RateLimiter, Verdict
 from mixcast.ratelimit.throttle import Throttle, open_limits_storage
 
-__all__ = ["Throttle", "open_limits_storage"]
+__all__ = ["RateLimiter", "Throttle", "Verdict", "open_limits_storage"]

@@ -14,11 +14,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from mixcast.api.endpoint import rate_key
 from mixcast.api.params import parse_callback
 from mixcast.api.responses import api_response, error_response
 from mixcast.clock import now_us
 from mixcast.errors import AppError
 from mixcast.oauth.grants import TokenError, exchange_code
+from mixcast.ratelimit import Verdict
 from mixcast.services import Services
 from mixcast.web.bodylimit import BodyTooLarge
 
@@ -30,6 +32,7 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 class TokenEndpoint:
     def __init__(self, services: Services) -> None:
         self.db = services.db
+        self.limiter = services.rate_limiter
         # Secrets and codes sent in the clear have leaked: refuse them, as the API refuses
         # tokens (mixcast/proxies.py decides what counts as https behind a proxy).
         self.https_only = services.settings.site_url.scheme == "https"
@@ -55,6 +58,17 @@ class TokenEndpoint:
         return params
 
     async def exchange(self, request: Request) -> Response:
+        """Counted against the client's address (the ``oauth`` rate limit), then answered;
+        every answer carries the rate limit headers."""
+        verdict = await self.limiter.count("oauth", rate_key(request, None))
+        response = await self._exchange(request, verdict)
+        if verdict is not None:
+            response.headers.update(verdict.headers())
+        return response
+
+    async def _exchange(self, request: Request, verdict: Verdict | None) -> Response:
+        if verdict is not None and not verdict.allowed:
+            return error_response(request, verdict.error())
         try:  # checked first: a code spent on a response that cannot be sent would be lost
             parse_callback(request.query_params.get("callback"))
         except AppError as exc:

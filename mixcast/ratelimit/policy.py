@@ -1,0 +1,66 @@
+"""The API's rate limits (api-docs.md "Rate limits"): one limit per kind of action, counted
+per client: per access token's grant (user and app) when the request carries a valid token,
+else per client address.
+
+Kinds: ``read`` (GET and HEAD), ``write`` (follow, favorite, repost, listen-later, edits),
+``upload`` and ``oauth`` (the token exchange). Each is configured as a rate such as
+``600/minute``, or ``off``. Counted with the ``limits`` library's sliding-window counter: two
+counters per client and kind, so a check costs the same whatever the limit, and a burst from a
+fresh client is admitted exactly up to the limit, in one process or many sharing Redis.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from limits import RateLimitItem, parse
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
+
+from mixcast.errors import RateLimited
+
+KINDS = ("read", "write", "upload", "oauth")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One counted request: whether it was admitted, and what the headers tell the client."""
+
+    allowed: bool
+    limit: int
+    remaining: int
+    reset: int  # unix time at which the window has room again
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(self.remaining),
+            "X-RateLimit-Reset": str(self.reset),
+        }
+
+    def error(self) -> RateLimited:
+        retry_after = max(1, self.reset - math.floor(time.time()))
+        return RateLimited(retry_after, self.headers())
+
+
+class RateLimiter:
+    def __init__(self, storage: Any, limits: dict[str, str]) -> None:
+        self.items: dict[str, RateLimitItem | None] = {
+            kind: None if limits.get(kind, "off") == "off" else parse(limits[kind])
+            for kind in KINDS
+        }
+        self.limiter = SlidingWindowCounterRateLimiter(storage)
+
+    def enabled(self, kind: str) -> bool:
+        return self.items[kind] is not None
+
+    async def count(self, kind: str, client: str) -> Verdict | None:
+        """Count one request of ``kind`` from ``client``; None when ``kind`` is not limited."""
+        item = self.items[kind]
+        if item is None:
+            return None
+        allowed = await self.limiter.hit(item, kind, client)
+        stats = await self.limiter.get_window_stats(item, kind, client)
+        return Verdict(allowed, item.amount, max(0, stats.remaining), math.ceil(stats.reset_time))
