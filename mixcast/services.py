@@ -34,6 +34,4 @@ async def open_services(settings: Settings) -> Services:
     db = await connect(DatabaseURL.parse(settings.effective_database_url))
     limits = open_limits_storage(settings.ratelimit_url)
     rate_limiter = RateLimiter(limits, settings.rate_limits)
-    return Services(
-        settings=settings, db=db, store=store, limits=limits, rate_limiter=rate_limiter
-    )
+    return Services(settings=settings, db=db, store=store, limits=limits, rate_limiter=rate_limiter)
