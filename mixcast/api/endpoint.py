@@ -73,9 +73,9 @@ def endpoint(
 ) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
     """Decorate ``handler(request, ctx) -> payload`` into a Starlette endpoint for ``methods``.
 
-    In order: the method, the shared parameters, the access token (its user becomes
-    ``ctx.viewer_id``), the rate limit of the request's kind (``read`` for GET and HEAD,
-    ``write_kind`` for the rest), then the handler. Every answer, errors included, carries
+    In order: the access token (its user becomes ``ctx.viewer_id``), the rate limit of the
+    request's kind (``read`` for GET and HEAD, ``write_kind`` for the rest), the method, the
+    shared parameters, then the handler. Every answer, errors included, is counted and carries
     the rate limit headers.
     """
     settings, db, limiter = services.settings, services.db, services.rate_limiter
@@ -87,11 +87,7 @@ def endpoint(
         async def run(request: Request) -> Response:
             verdict: Verdict | None = None
             try:
-                if request.method not in allowed:
-                    raise MethodNotAllowed(
-                        f"{request.method} is not allowed here.", headers={"Allow": allow_header}
-                    )
-                ctx = render_context(request, settings)
+                # Counted first, so every answer (an error too) is counted and says so.
                 token = presented_token(request)
                 owner = refused = None
                 if token is not None:
@@ -103,6 +99,11 @@ def endpoint(
                 verdict = await limiter.count(kind, rate_key(request, owner))
                 if verdict is not None and not verdict.allowed:
                     raise verdict.error()
+                if request.method not in allowed:
+                    raise MethodNotAllowed(
+                        f"{request.method} is not allowed here.", headers={"Allow": allow_header}
+                    )
+                ctx = render_context(request, settings)
                 if refused is not None:
                     raise refused
                 if owner is not None:
