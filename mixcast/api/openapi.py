@@ -307,15 +307,32 @@ PARAMETERS.update(
     }
 )
 
+_INT_HEADER = {"schema": {"type": "integer"}}
+# On every answer while the request's kind of limit is on (docs/api.md "Rate limits").
+RATE_HEADERS = {
+    "X-RateLimit-Limit": {"description": "Requests allowed per window.", **_INT_HEADER},
+    "X-RateLimit-Remaining": {"description": "Requests left in the window.", **_INT_HEADER},
+    "X-RateLimit-Reset": {"description": "Unix time at which there is room again.", **_INT_HEADER},
+}
 ERRORS = {
     "400": {
-        "description": "A parameter the API cannot use (InvalidParameterException), or an "
-        "access token that is missing where required, unknown, revoked or sent over plain http "
-        "to an https API (OAuthException).",
+        "description": "A parameter the API cannot use (InvalidParameterException), an access "
+        "token that is missing where required, unknown, revoked or sent over plain http to an "
+        "https API (OAuthException), or an action that cannot be done (InvalidActionException).",
+        "headers": RATE_HEADERS,
+        "content": {"application/json": {"schema": _ref("Error")}},
+    },
+    "403": {
+        "description": "Over the rate limit (RateLimitException, with retry_after).",
+        "headers": {
+            **RATE_HEADERS,
+            "Retry-After": {"description": "Seconds to wait.", "required": True, **_INT_HEADER},
+        },
         "content": {"application/json": {"schema": _ref("Error")}},
     },
     "404": {
         "description": "No such object (ResourceNotFoundException).",
+        "headers": RATE_HEADERS,
         "content": {"application/json": {"schema": _ref("Error")}},
     },
 }
@@ -354,6 +371,7 @@ def _operation(route: ApiRoute, method: str) -> dict[str, Any]:
         "responses": {
             "200": {
                 "description": route.summary,
+                "headers": RATE_HEADERS,
                 "content": {
                     "application/json": {"schema": _ref(route.response)},
                     "text/javascript": {"schema": {"type": "string"}},
