@@ -12,6 +12,7 @@ from mixcast.db.database import Database, connect
 from mixcast.db.urls import DatabaseURL
 from mixcast.pictures.store import ensure_defaults
 from mixcast.ratelimit import RateLimiter, open_limits_storage
+from mixcast.ratelimit.storage import is_redis
 from mixcast.settings import Settings
 from mixcast.storage import BlobStore, open_store
 
@@ -33,5 +34,6 @@ async def open_services(settings: Settings) -> Services:
     ensure_defaults(store)
     db = await connect(DatabaseURL.parse(settings.effective_database_url))
     limits = open_limits_storage(settings.ratelimit_url)
-    rate_limiter = RateLimiter(limits, settings.rate_limits)
+    redis_url = settings.ratelimit_url if is_redis(settings.ratelimit_url) else ""
+    rate_limiter = RateLimiter(limits, settings.rate_limits, redis_url)
     return Services(settings=settings, db=db, store=store, limits=limits, rate_limiter=rate_limiter)

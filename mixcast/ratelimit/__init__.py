@@ -2,6 +2,7 @@
 ``MIXCAST_RATELIMIT_URL=redis://…`` is set, so every process of a deployment shares one count."""
 
 from mixcast.ratelimit.policy import RateLimiter, Verdict
-from mixcast.ratelimit.throttle import Throttle, open_limits_storage
+from mixcast.ratelimit.storage import open_limits_storage
+from mixcast.ratelimit.throttle import Throttle
 
 __all__ = ["RateLimiter", "Throttle", "Verdict", "open_limits_storage"]

@@ -6,7 +6,8 @@ Kinds: ``read`` (GET and HEAD), ``write`` (follow, favorite, repost, listen-late
 ``upload`` and ``oauth`` (the token exchange). Each is configured as a rate such as
 ``600/minute``, or ``off``. Counted with the ``limits`` library's sliding-window counter: two
 counters per client and kind, so a check costs the same whatever the limit, and a burst from a
-fresh client is admitted exactly up to the limit, in one process or many sharing Redis.
+fresh client is admitted exactly up to the limit, in one process or many sharing Redis (there
+through ``batched_redis``, which runs the same algorithm one command per batch of requests).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from limits import RateLimitItem, parse
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 
 from mixcast.errors import RateLimited
+from mixcast.ratelimit.batched_redis import BatchedRedisWindows
+from mixcast.ratelimit.storage import split_prefix
 
 KINDS = ("read", "write", "upload", "oauth")
 
@@ -31,27 +34,33 @@ class Verdict:
     allowed: bool
     limit: int
     remaining: int
-    reset: int  # unix time at which the window has room again
+    reset: float  # unix time at which the window has room again
 
     def headers(self) -> dict[str, str]:
         return {
             "X-RateLimit-Limit": str(self.limit),
             "X-RateLimit-Remaining": str(self.remaining),
-            "X-RateLimit-Reset": str(self.reset),
+            "X-RateLimit-Reset": str(math.ceil(self.reset)),
         }
 
     def error(self) -> RateLimited:
-        retry_after = max(1, self.reset - math.floor(time.time()))
+        retry_after = max(1, math.ceil(self.reset - time.time()))
         return RateLimited(retry_after, self.headers())
 
 
 class RateLimiter:
-    def __init__(self, storage: Any, limits: dict[str, str]) -> None:
+    """Counts in ``limits``' own storage (this process's memory), or, given ``redis_url``, in
+    Redis through ``BatchedRedisWindows`` (the same algorithm, one command per batch)."""
+
+    def __init__(self, storage: Any, limits: dict[str, str], redis_url: str = "") -> None:
         self.items: dict[str, RateLimitItem | None] = {
             kind: None if limits.get(kind, "off") == "off" else parse(limits[kind])
             for kind in KINDS
         }
         self.limiter = SlidingWindowCounterRateLimiter(storage)
+        self.redis: BatchedRedisWindows | None = None
+        if redis_url:
+            self.redis = BatchedRedisWindows(*split_prefix(redis_url))
 
     def enabled(self, kind: str) -> bool:
         return self.items[kind] is not None
@@ -61,6 +70,11 @@ class RateLimiter:
         item = self.items[kind]
         if item is None:
             return None
+        if self.redis is not None:
+            state = await self.redis.hit(item.key_for(kind, client), item.amount, item.get_expiry())
+            if state is None:  # Redis unreachable: not counted (logged)
+                return None
+            return Verdict(state.allowed, item.amount, state.remaining, state.reset)
         allowed = await self.limiter.hit(item, kind, client)
         stats = await self.limiter.get_window_stats(item, kind, client)
-        return Verdict(allowed, item.amount, max(0, stats.remaining), math.ceil(stats.reset_time))
+        return Verdict(allowed, item.amount, max(0, stats.remaining), stats.reset_time)

@@ -5,30 +5,9 @@ from __future__ import annotations
 import math
 import time
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from limits import RateLimitItem, parse
 from limits.aio.strategies import MovingWindowRateLimiter
-from limits.storage import storage_from_string
-
-from mixcast.errors import ConfigError
-
-
-def open_limits_storage(url: str) -> Any:
-    """The one factory for limit storage: ``memory://`` (this process) or ``redis://…``.
-    A ``prefix`` query parameter (``redis://host:6379/0?prefix=site1``) names the keys, so
-    several deployments can share one Redis."""
-    if url in ("", "memory://"):
-        return storage_from_string("async+memory://")
-    if url.startswith(("redis://", "rediss://")):
-        parts = urlsplit(url)
-        query = parse_qsl(parts.query)
-        prefix = dict(query).get("prefix", "mixcast")
-        rest = urlencode([(k, v) for k, v in query if k != "prefix"])
-        return storage_from_string(
-            "async+" + urlunsplit(parts._replace(query=rest)), key_prefix=prefix
-        )
-    raise ConfigError(f"MIXCAST_RATELIMIT_URL must be memory:// or redis://…: {url!r}")
 
 
 class Throttle:

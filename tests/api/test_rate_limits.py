@@ -190,3 +190,29 @@ def test_limits_are_checked_at_start_up():
     for junk in ("lots", "5 per fortnight", "-1/minute"):
         with pytest.raises(ConfigError):
             Settings.from_env({"MIXCAST_RATELIMIT_READ": junk})
+
+
+async def test_an_unreachable_redis_lets_requests_through(limited, services, caplog):
+    """Rate limits fail open: without Redis the API still answers, uncounted, and says so in
+    the log."""
+    await make_user(services, "spartacus")
+    served = await limited(ratelimit_url="redis://127.0.0.1:1/0", read="1/minute")
+    async with client_of(served) as client:
+        for _ in range(3):
+            response = await client.get("/api/spartacus/")
+            assert response.status_code == 200 and "x-ratelimit-limit" not in response.headers
+    assert "Redis failed" in caplog.text
+
+
+async def test_memory_storage_still_expires_keys():
+    """The sweep runs at most once a second, but a read of an expired key drops it at once."""
+    import asyncio
+
+    from mixcast.ratelimit.storage import SweepingMemoryStorage
+
+    storage = SweepingMemoryStorage()
+    for _ in range(3):
+        await storage.incr("k", expiry=0.05)
+    assert await storage.get("k") == 3
+    await asyncio.sleep(0.1)
+    assert await storage.get("k") == 0
