@@ -26,6 +26,7 @@ class Services:
     rate_limiter: RateLimiter  # the API's and the token exchange's limits per kind
 
     async def close(self) -> None:
+        self.rate_limiter.close()
         await self.db.close()
 
 

@@ -65,5 +65,5 @@ class ApiApp:
         else:
             response = error_response(request, NotFound("There is nothing at this address."))
         if verdict is not None:
-            response.headers.update(verdict.headers())
+            verdict.add_headers(response)
         await response(scope, receive, send)

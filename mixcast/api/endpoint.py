@@ -121,7 +121,7 @@ def endpoint(
                     payload if isinstance(payload, Response) else api_response(request, payload)
                 )
             if verdict is not None:
-                response.headers.update(verdict.headers())
+                verdict.add_headers(response)
             return response
 
         return run

@@ -19,6 +19,7 @@ from typing import Any
 
 from limits import RateLimitItem, parse
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from starlette.responses import Response
 
 from mixcast.errors import RateLimited
 from mixcast.ratelimit.batched_redis import BatchedRedisWindows
@@ -36,16 +37,18 @@ class Verdict:
     remaining: int
     reset: float  # unix time at which the window has room again
 
-    def headers(self) -> dict[str, str]:
-        return {
-            "X-RateLimit-Limit": str(self.limit),
-            "X-RateLimit-Remaining": str(self.remaining),
-            "X-RateLimit-Reset": str(math.ceil(self.reset)),
-        }
+    def add_headers(self, response: Response) -> None:
+        """Add the headers to ``response``, which has none of them (raw: no case folding or
+        search, on every API answer)."""
+        response.raw_headers += [
+            (b"x-ratelimit-limit", b"%d" % self.limit),
+            (b"x-ratelimit-remaining", b"%d" % self.remaining),
+            (b"x-ratelimit-reset", b"%d" % math.ceil(self.reset)),
+        ]
 
     def error(self) -> RateLimited:
         retry_after = max(1, math.ceil(self.reset - time.time()))
-        return RateLimited(retry_after, self.headers())
+        return RateLimited(retry_after)  # the limit headers are added with add_headers
 
 
 class RateLimiter:
@@ -61,6 +64,10 @@ class RateLimiter:
         self.redis: BatchedRedisWindows | None = None
         if redis_url:
             self.redis = BatchedRedisWindows(*split_prefix(redis_url))
+
+    def close(self) -> None:
+        if self.redis is not None:
+            self.redis.close()
 
     def enabled(self, kind: str) -> bool:
         return self.items[kind] is not None

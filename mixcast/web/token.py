@@ -63,7 +63,7 @@ class TokenEndpoint:
         verdict = await self.limiter.count("oauth", rate_key(request, None))
         response = await self._exchange(request, verdict)
         if verdict is not None:
-            response.headers.update(verdict.headers())
+            verdict.add_headers(response)
         return response
 
     async def _exchange(self, request: Request, verdict: Verdict | None) -> Response:
