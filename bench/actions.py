@@ -51,10 +51,8 @@ import asyncio
 import http.client
 import json
 import os
-import re
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -67,15 +65,16 @@ from show_get import (
     APP_NAME,
     TICK,
     BenchError,
+    Result,
     _backends,
     _children_ticks,
     _delta,
-    _latency_ms,
     _machine_busy_ticks,
     _process_ticks,
     guarded,
     serve,
     settle,
+    wrk,
 )
 
 from mixcast.accounts.follows import unfollow_user
@@ -147,18 +146,6 @@ class Pair:
     @property
     def path(self) -> str:
         return f"/api/{self.target}/follow/?access_token={self.token}"
-
-
-@dataclass(frozen=True)
-class Result:
-    rps: float
-    p50_ms: float
-    p99_ms: float
-    requests: int
-    cpu_us: float = 0.0  # the server's CPU time per request
-    db_cpu_us: float = 0.0  # PostgreSQL's
-    redis_cpu_us: float = 0.0  # redis-server's
-    others: float = 0.0  # cores used by every other process meanwhile
 
 
 # ---------------------------------------------------------------- the database
@@ -278,37 +265,9 @@ def _ticks(pids: set[int]) -> int:
 def run_wrk(
     args: argparse.Namespace, port: int, files: tuple[Path, Path], seconds: int, check: bool = False
 ) -> Result:
-    """One wrk run; fails on any socket error or status other than 2xx (and in a check run,
-    other than 200)."""
+    """One wrk run of the follow/unfollow script over the pairs' paths."""
     paths, lua = files
-    cmd = [args.wrk, f"-t{args.threads}", f"-c{args.connections}", f"-d{seconds}s", "--latency"]
-    cmd += ["--timeout", "10s", "-s", str(lua), f"http://127.0.0.1:{port}"]
-    cmd += ["--", str(paths), "check" if check else "measure"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    out = proc.stdout
-    if args.verbose:
-        print(out, end="", flush=True)
-    if proc.returncode != 0:
-        raise BenchError(f"wrk failed ({proc.returncode}): {proc.stderr}\n{out}")
-    problems = []
-    if m := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
-        problems.append(f"{m.group(1)} non-2xx/3xx responses")
-    if m := re.search(r"Socket errors: (.*)", out):
-        problems.append(f"socket errors: {m.group(1)}")
-    bench = re.search(r"BENCH requests=(\d+) not200=(\d+)", out)
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    if not bench or not rps:
-        raise BenchError(f"cannot parse wrk's output:\n{out}")
-    if check and int(bench.group(2)):
-        problems.append(f"{bench.group(2)} responses with a status other than 200")
-    if problems:
-        raise BenchError("follow/unfollow: " + "; ".join(problems) + f"\n{out}")
-    return Result(
-        rps=float(rps.group(1)),
-        p50_ms=_latency_ms(out, "50"),
-        p99_ms=_latency_ms(out, "99"),
-        requests=int(bench.group(1)),
-    )
+    return wrk(args, port, lua, [str(paths)], "follow/unfollow", seconds, check)
 
 
 def measure(

@@ -111,6 +111,7 @@ class Result:
     cpu_us: float = 0.0  # server CPU time per request
     db_cpu_us: float = 0.0  # PostgreSQL's CPU time per request
     others: float = 0.0  # cores used by other processes during the measurement
+    redis_cpu_us: float = 0.0  # redis-server's CPU time per request (actions.py)
 
 
 # ---------------------------------------------------------------- keys
@@ -337,9 +338,25 @@ def run_wrk(
 ) -> Result:
     """One wrk run on random keys; fails on any error status or socket error."""
     keys_file, lua = files
+    return wrk(
+        args, port, lua, [str(keys_file), prefix], f"GET {prefix}<random keys>", seconds, check
+    )
+
+
+def wrk(
+    args: argparse.Namespace,
+    port: int,
+    lua: Path,
+    script_args: list[str],
+    label: str,
+    seconds: int,
+    check: bool = False,
+) -> Result:
+    """One wrk run of the ``lua`` script (which prints ``BENCH requests=N not200=M`` when done);
+    fails on any socket error or status other than 2xx, and in a check run other than 200."""
     cmd = [args.wrk, f"-t{args.threads}", f"-c{args.connections}", f"-d{seconds}s", "--latency"]
     cmd += ["--timeout", "10s", "-s", str(lua), f"http://127.0.0.1:{port}"]
-    cmd += ["--", str(keys_file), prefix, "check" if check else "measure"]
+    cmd += ["--", *script_args, "check" if check else "measure"]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     out = proc.stdout
     if args.verbose:
@@ -358,7 +375,7 @@ def run_wrk(
     if check and int(bench.group(2)):
         problems.append(f"{bench.group(2)} responses with a status other than 200")
     if problems:
-        raise BenchError(f"GET {prefix}<random keys>: " + "; ".join(problems) + f"\n{out}")
+        raise BenchError(f"{label}: " + "; ".join(problems) + f"\n{out}")
     return Result(
         rps=float(rps.group(1)),
         p50_ms=_latency_ms(out, "50"),
