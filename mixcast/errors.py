@@ -70,11 +70,11 @@ class RateLimited(AppError):
     type = "RateLimitException"
     http_status = 403
 
-    def __init__(self, retry_after: int, headers: dict[str, str] | None = None) -> None:
+    def __init__(self, retry_after: int) -> None:
         super().__init__(
             f"You have hit your rate limit. Retry after {retry_after} seconds.",
             extra={"retry_after": retry_after},
-            headers={**(headers or {}), "Retry-After": str(retry_after)},
+            headers={"Retry-After": str(retry_after)},
         )
 
 

@@ -19,6 +19,12 @@ from mixcast.settings import Network
 _SCHEMES = frozenset({"http", "https"})
 
 
+def client_address(scope: Scope) -> str:
+    """The client's address, once ``TrustedProxies.apply`` has believed (or not) the proxy."""
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
 class TrustedProxies:
     def __init__(self, networks: tuple[Network, ...]) -> None:
         self.networks = networks

@@ -11,7 +11,7 @@ from mixcast.accounts.users import get_user
 from mixcast.clock import now_us
 from mixcast.db.database import Connection, Row
 from mixcast.errors import AppError
-from mixcast.oauth.apps import AppForm, app_by_client_id, create_app, find_owned_app
+from mixcast.oauth.apps import AppForm, app_by_client_id, create_app, owned_app_named
 from mixcast.oauth.tokens import issue_token
 from mixcast.services import open_services
 from mixcast.settings import Settings
@@ -53,7 +53,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> str:
                     "(the secret is stored hashed: this is the only time it is shown)"
                 )
             # issue-token: the user authorizes the app, as the consent page would
-            app = await app_by_client_id(conn, args.app) or await find_owned_app(
+            app = await app_by_client_id(conn, args.app) or await owned_app_named(
                 conn, user["id"], args.app
             )
             if app is None:

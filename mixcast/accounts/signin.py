@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from mixcast.accounts.passwords import check_password
 from mixcast.accounts.users import create_user
 from mixcast.db.database import Connection, Query, Row
 from mixcast.errors import AppError
@@ -63,6 +62,3 @@ async def find_login(conn: Connection, login: str) -> Row | None:
     if not login or len(login) > 254:
         return None
     return await conn.fetch_one(_BY_LOGIN, {"key": login.casefold(), "email": login.lower()})
-
-
-__all__ = ["check_password", "find_login", "normal_email", "sign_up"]

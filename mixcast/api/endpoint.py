@@ -18,6 +18,7 @@ from mixcast.api.render import RenderContext
 from mixcast.api.responses import api_response, error_response
 from mixcast.errors import TOKEN_REQUIRED, AppError, MethodNotAllowed, OAuthError, ServerError
 from mixcast.oauth.tokens import TokenOwner
+from mixcast.proxies import client_address
 from mixcast.ratelimit import Verdict
 from mixcast.services import Services
 from mixcast.settings import Settings
@@ -50,18 +51,12 @@ def render_context(request: Request, settings: Settings) -> RenderContext:
     )
 
 
-def client_address(request: Request) -> str:
-    """The client's address (a trusted proxy's X-Forwarded-For already applied)."""
-    client = request.scope.get("client")
-    return client[0] if client else "unknown"
-
-
 def rate_key(request: Request, owner: TokenOwner | None) -> str:
     """Whom a request counts against: the token's grant (its user and app; the tokens of
     one grant share a count, so minting tokens buys nothing), else the client's address."""
     if owner is not None:
         return f"grant:{owner.user_id}:{owner.app_id}"
-    return "ip:" + client_address(request)
+    return "ip:" + client_address(request.scope)
 
 
 def endpoint(

@@ -221,18 +221,6 @@ class ListHandlers:
         handler.__name__ = f"user_{connection}"
         return handler
 
-    def me_list(self, connection: str) -> Handler:
-        """``/me/<connection>/``: the user list of the token's user."""
-        handler = self.user_list(connection)
-
-        async def me_handler(request: Request, ctx: RenderContext) -> dict[str, Any]:
-            assert ctx.viewer_name is not None  # the route requires a token
-            request.path_params["user"] = ctx.viewer_name
-            return await handler(request, ctx)
-
-        me_handler.__name__ = f"me_{connection}"
-        return me_handler
-
     def show_list(self, connection: str) -> Handler:
         if connection == "similar":
             return self._similar

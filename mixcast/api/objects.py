@@ -31,12 +31,6 @@ class ObjectHandlers:
             rendered = [(user["id"], render.user_full(ctx, user))]
             return (await with_user_extras(conn, ctx, rendered, full=True))[0]
 
-    async def me(self, request: Request, ctx: RenderContext) -> dict[str, Any]:
-        """``/me/``: the token's user, served directly (never a redirect: wire-format.md §5)."""
-        assert ctx.viewer_name is not None  # the route requires a token
-        request.path_params["user"] = ctx.viewer_name
-        return await self.user(request, ctx)
-
     async def show(self, request: Request, ctx: RenderContext) -> dict[str, Any]:
         username, slug = request.path_params["user"], request.path_params["show"]
         async with self.db.reading() as conn:

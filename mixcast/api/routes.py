@@ -7,11 +7,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from starlette.convertors import Convertor, register_url_convertor
+from starlette.requests import Request
 
 from mixcast.api.actions import SHOW_ACTIONS, ActionHandlers
 from mixcast.api.lists import ME_ONLY_LISTS, SHOW_LISTS, USER_LISTS, ListHandlers
 from mixcast.api.objects import ObjectHandlers
-from mixcast.api.render import TAG_CONNECTIONS
+from mixcast.api.render import TAG_CONNECTIONS, RenderContext
 from mixcast.api.search import SearchHandler
 from mixcast.db.database import Database
 
@@ -179,18 +180,31 @@ def action_routes(actions: ActionHandlers) -> list[ApiRoute]:
     ]
 
 
+def as_viewer(handler: Endpoint) -> Endpoint:
+    """``handler`` of a ``/{user}/…`` route, answering for the token's user instead."""
+
+    async def for_viewer(request: Request, ctx: RenderContext) -> object:
+        assert ctx.viewer_name is not None  # the /me routes require a token
+        request.path_params["user"] = ctx.viewer_name
+        return await handler(request, ctx)
+
+    for_viewer.__name__ = f"me_{handler.__name__}"
+    return for_viewer
+
+
 def me_routes(objects: ObjectHandlers, lists: ListHandlers) -> list[ApiRoute]:
     """``/me/`` and its connections: the token's user, served directly (never redirected).
     ``me`` is a reserved username, so these never hide a user's routes."""
+    me = as_viewer(objects.user)
     routes = [
-        ApiRoute("/me/", objects.me, "get_me", "The token's user", "Me", token_required=True),
-        ApiRoute("/me", objects.me, "get_me_unslashed", "The token's user", "Me",
+        ApiRoute("/me/", me, "get_me", "The token's user", "Me", token_required=True),
+        ApiRoute("/me", me, "get_me_unslashed", "The token's user", "Me",
                  token_required=True, documented=False),
     ]  # fmt: skip
     routes += [
         ApiRoute(
             f"/me/{name}/",
-            lists.me_list(name),
+            as_viewer(lists.user_list(name)),
             f"list_me_{name}",
             f"The token's user's {name}",
             USER_LIST_SCHEMAS.get(name, "ShowList"),

@@ -21,6 +21,11 @@ class InvalidApp(AppError):
     http_status = 400
 
 
+class AppNotFound(AppError):
+    type = "ResourceNotFoundException"
+    http_status = 404
+
+
 @dataclass(frozen=True)
 class AppForm:
     name: str
@@ -192,11 +197,6 @@ async def delete_app(conn: Connection, owner_id: int, app_id: int) -> None:
     await conn.execute(_DELETE, {"id": app_id, "owner": owner_id})
 
 
-class AppNotFound(AppError):
-    type = "ResourceNotFoundException"
-    http_status = 404
-
-
 async def owned_apps(conn: Connection, owner_id: int) -> list[App]:
     return await _with_uris(conn, await conn.fetch_all(_BY_OWNER, {"owner": owner_id}))
 
@@ -213,10 +213,7 @@ async def app_by_client_id(conn: Connection, client_id: str) -> App | None:
     return (await _with_uris(conn, [row]))[0] if row else None
 
 
-async def find_owned_app(conn: Connection, owner_id: int, name_or_client_id: str) -> App | None:
-    """An app of ``owner_id`` by client_id, else by exact name (the oldest of that name)."""
-    app = await app_by_client_id(conn, name_or_client_id)
-    if app is not None and app.owner_id == owner_id:
-        return app
-    row = await conn.fetch_one(_BY_NAME, {"owner": owner_id, "name": name_or_client_id})
+async def owned_app_named(conn: Connection, owner_id: int, name: str) -> App | None:
+    """An app of ``owner_id`` by its exact name (the oldest, if several share it)."""
+    row = await conn.fetch_one(_BY_NAME, {"owner": owner_id, "name": name})
     return (await _with_uris(conn, [row]))[0] if row else None

@@ -48,7 +48,7 @@ class Verdict:
 
     def error(self) -> RateLimited:
         retry_after = max(1, math.ceil(self.reset - time.time()))
-        return RateLimited(retry_after)  # the limit headers are added with add_headers
+        return RateLimited(retry_after)
 
 
 class RateLimiter:
@@ -68,9 +68,6 @@ class RateLimiter:
     def close(self) -> None:
         if self.redis is not None:
             self.redis.close()
-
-    def enabled(self, kind: str) -> bool:
-        return self.items[kind] is not None
 
     async def count(self, kind: str, client: str) -> Verdict | None:
         """Count one request of ``kind`` from ``client``; None when ``kind`` is not limited."""

@@ -25,6 +25,7 @@ from mixcast.accounts.usernames import InvalidUsername, check_username
 from mixcast.accounts.users import UsernameTaken
 from mixcast.clock import now_us
 from mixcast.errors import AppError
+from mixcast.proxies import client_address
 from mixcast.ratelimit.throttle import Throttle
 from mixcast.web.forms import text
 from mixcast.web.handlers import form_post, page
@@ -91,7 +92,7 @@ class AccountPages:
                 check(value)
             except AppError as exc:
                 errors.setdefault(_field_of(exc), []).append(exc.message)
-        ip = request.client.host if request.client else "unknown"
+        ip = client_address(request.scope)
         if not errors and not await self.signups_by_ip.allow(ip):
             wait = await self.signups_by_ip.retry_after(ip)
             message = f"Too many sign-ups from your address. Try again in {wait} seconds."
@@ -130,7 +131,7 @@ class AccountPages:
         login, password = text(form, "login"), text(form, "password")
         next_path = self._next(text(form, "next"))
         values = {"login": login, "next": next_path}
-        ip = request.client.host if request.client else "unknown"
+        ip = client_address(request.scope)
         async with self.db.reading() as conn:
             account = await find_login(conn, login)
         # Counted per account when the login names one, so its username and its email share

@@ -70,11 +70,12 @@ class AuthorizePages:
                 asked = await check_authorize(conn, params)
             except BadAuthorizeRequest as exc:
                 return self._bad(visit, exc.message)
-            developer = await username_of(conn, asked.app.owner_id)
         if asked.error is not None:
             return self._refuse(visit, asked)
         if visit.user is None:
             return self.pages.signin_redirect(self.pages.here(request))
+        async with self.db.reading() as conn:
+            developer = await username_of(conn, asked.app.owner_id)
         return self.pages.render(
             visit, "consent.html", 200, HEADERS, app=asked.app, developer=developer, params=params
         )

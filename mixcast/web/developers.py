@@ -25,7 +25,7 @@ from mixcast.oauth.apps import (
     reset_secret,
     update_app,
 )
-from mixcast.web.forms import text
+from mixcast.web.forms import field_errors, text
 from mixcast.web.handlers import form_post, page
 from mixcast.web.pages import Pages, Visit
 
@@ -90,7 +90,7 @@ class DeveloperPages:
             async with self.db.transaction() as conn:
                 new = await create_app(conn, visit.account["id"], _app_form(values), now_us())
         except InvalidApp as exc:
-            return await self._list_page(visit, values, exc.details or {"form": [exc.message]}, 400)
+            return await self._list_page(visit, values, field_errors(exc), 400)
         return self.pages.render(
             visit, "app_secret.html", 200, SECRET_HEADERS,
             app=new.app, client_secret=new.client_secret, created=True,
@@ -123,7 +123,7 @@ class DeveloperPages:
             app = await self._owned(visit, request)
             if app is None:
                 return self._missing(visit)
-            errors = exc.details or {"form": [exc.message]}
+            errors = field_errors(exc)
             return self.pages.render(
                 visit, "app_edit.html", 400, app=app, values=values, errors=errors
             )

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
+from mixcast.errors import AppError
 from mixcast.web.bodylimit import BodyTooLarge
 
 MIB = 1024 * 1024
@@ -36,6 +37,11 @@ async def read_form(request: Request) -> FormData:
         raise FormRejected(413, "What you sent is too large.") from exc
     except (MultiPartException, HTTPException) as exc:
         raise FormRejected(400, "The form could not be read.") from exc
+
+
+def field_errors(error: AppError) -> dict[str, list[str]]:
+    """A domain error as messages by form field (``form`` for the whole form)."""
+    return error.details or {"form": [error.message]}
 
 
 def text(form: FormData, name: str) -> str:

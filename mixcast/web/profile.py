@@ -18,7 +18,7 @@ from mixcast.clock import now_us
 from mixcast.media.artwork import InvalidPicture, Renditions, make_renditions
 from mixcast.pictures.store import delete_files
 from mixcast.pictures.urls import picture_map
-from mixcast.web.forms import MAX_PICTURE, file_bytes, text
+from mixcast.web.forms import MAX_PICTURE, field_errors, file_bytes, text
 from mixcast.web.handlers import form_post, page
 from mixcast.web.pages import Pages, Visit
 
@@ -87,7 +87,7 @@ class ProfilePages:
                         conn, self.services.store, visit.account["id"], edit, now_us()
                     )
             except InvalidProfile as exc:
-                errors.update(exc.details or {"form": [exc.message]})
+                errors.update(field_errors(exc))
         if errors:
             return self._render(visit, values, errors, 400)
         for picture_id, kind in replaced:

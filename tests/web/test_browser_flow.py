@@ -25,6 +25,7 @@ from PIL import Image  # noqa: E402
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
 from tests.servers import serving  # noqa: E402
+from tests.web.helpers import PASSWORD  # noqa: E402
 
 pytestmark = pytest.mark.integration
 CHROMIUM_ARGS = [
@@ -34,7 +35,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
