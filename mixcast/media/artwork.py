@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -64,6 +65,18 @@ def _open(data: bytes) -> Image.Image:
         raise InvalidPicture("The picture is not an image this site can read.") from exc
     image = ImageOps.exif_transpose(image)
     return image.convert("RGB")
+
+
+def check_picture_file(path: Path) -> None:
+    """Refuse a file that is not a picture Pillow reads, or is too large, without decoding
+    all of it (the renditions are cut later, by the pipeline)."""
+    try:
+        with Image.open(path) as image:
+            if image.width * image.height > MAX_PIXELS:
+                raise InvalidPicture("The picture is too large (more than 40 megapixels).")
+            image.verify()
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError) as exc:
+        raise InvalidPicture("The picture is not an image this site can read.") from exc
 
 
 def make_renditions(data: bytes, kind: str) -> Renditions:
