@@ -62,6 +62,7 @@ LOADED_TABLES = (
     "users",
     "shows",
     "show_tags",
+    "profile_shows",
     "sections",
     "follows",
     "favorites",
@@ -720,6 +721,20 @@ def show_tag_rows(plan: Plan) -> Iterator[list[Row]]:
         )
 
 
+def profile_show_rows(plan: Plan) -> Iterator[list[Row]]:
+    """Each show on its owner's profile (the generator makes no hosts)."""
+    shows = plan.shows
+    for lo, hi in chunk_bounds(len(shows.created)):
+        yield list(
+            zip(
+                (shows.owner[lo:hi] + 1).tolist(),
+                range(lo + 1, hi + 1),
+                nullable(shows.created[lo:hi], shows.public[lo:hi]),
+                strict=True,
+            )
+        )
+
+
 def section_rows(plan: Plan) -> Iterator[list[Row]]:
     sections = plan.sections
     artists, songs = lookup(ARTISTS), lookup(SONGS)
@@ -803,6 +818,7 @@ def tables(plan: Plan) -> list[Table]:
         Table("users", USER_COLUMNS, user_rows(plan)),
         Table("shows", SHOW_COLUMNS, show_rows(plan)),
         Table("show_tags", ("show_id", "tag_id", "position", "published_at"), show_tag_rows(plan)),
+        Table("profile_shows", ("user_id", "show_id", "published_at"), profile_show_rows(plan)),
         Table(
             "sections",
             ("id", "show_id", "position", "section_type", "artist", "song", "start_time"),
@@ -1109,6 +1125,9 @@ TIME_CHECKS = {
     " WHERE x.created_at <= s.created_at OR x.created_at <= u.created_at",
     "show_tags": "SELECT count(*) FROM show_tags x JOIN shows s ON s.id = x.show_id"
     " WHERE x.published_at IS DISTINCT FROM s.published_at",
+    "profile_shows": "SELECT (SELECT count(*) FROM shows) - (SELECT count(*) FROM profile_shows x"
+    " JOIN shows s ON s.id = x.show_id AND s.owner_id = x.user_id"
+    " WHERE x.published_at IS NOT DISTINCT FROM s.published_at)",
 }
 # show_listeners holds exactly the (show, listener) pairs of listens, each with its first time:
 # every pair of listens has its row with the right first_at, and there are no more rows per show

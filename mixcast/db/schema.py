@@ -148,6 +148,12 @@ shows = Table(
     Column("original_blob", String(255), nullable=True),
     Column("stream_blob", String(255), nullable=True),
     Column("waveform_blob", String(255), nullable=True),
+    # An uploaded picture waiting for the pipeline to cut its renditions (then deleted).
+    Column("picture_blob", String(255), nullable=True),
+    Column("original_crc32", String(8), nullable=True),  # as received, 8 hex digits
+    # The pipeline's claim on the show while ``processing``: another run may take it over only
+    # once this time has passed (a worker killed mid-job leaves its claim to expire).
+    _time("lease_until", nullable=True),
     _count("play_count"),
     _count("favorite_count"),
     _count("listener_count"),
@@ -187,6 +193,29 @@ Index("ix_shows_owner_created", shows.c.owner_id, shows.c.created_at)
 _listed_index("ix_shows_new", shows.c.published_at, shows.c.id)
 _listed_index("ix_shows_owner_new", shows.c.owner_id, shows.c.published_at, shows.c.id)
 _listed_index("ix_shows_city_new", shows.c.city_tag_id, shows.c.published_at, shows.c.id)
+# Scheduled shows by their publishing time: the periodic publisher's range scan.
+Index(
+    "ix_shows_scheduled",
+    shows.c.publish_at,
+    sqlite_where=text("visibility = 'scheduled'"),
+    postgresql_where=text("visibility = 'scheduled'"),
+)
+# Which show holds a stored original: the sweep of originals nobody references.
+Index("ix_shows_original_blob", shows.c.original_blob)
+Index(
+    "ix_shows_picture_blob",
+    shows.c.picture_blob,
+    sqlite_where=text("picture_blob IS NOT NULL"),
+    postgresql_where=text("picture_blob IS NOT NULL"),
+)
+# Shows the pipeline has not finished: the sweep that re-sends their jobs.
+Index(
+    "ix_shows_unfinished",
+    shows.c.status,
+    shows.c.updated_at,
+    sqlite_where=text("status IN ('received', 'processing')"),
+    postgresql_where=text("status IN ('received', 'processing')"),
+)
 for _score in ("popular_score", "hot_score"):  # ix_shows_popular, ix_shows_hot
     _listed_index(
         f"ix_shows_{_score.removesuffix('_score')}",
@@ -259,6 +288,26 @@ show_hosts = Table(
     Column("position", Integer, nullable=False),
     UniqueConstraint("show_id", "user_id", name="uq_show_hosts_show_user"),
 )
+
+# The shows on each user's profile (``/<user>/cloudcasts/``): the owner's own and the ones the
+# user hosts. ``published_at`` is copied from the show while it is listed (null otherwise), so
+# the list is one index range scan, as a tag's is (``shows.listing`` keeps it in step).
+profile_shows = Table(
+    "profile_shows",
+    metadata,
+    _user_fk("user_id"),
+    _show_fk(),
+    _time("published_at", nullable=True),
+    UniqueConstraint("user_id", "show_id", name="uq_profile_shows_user_show"),
+)
+Index(
+    "ix_profile_shows_user_published",
+    profile_shows.c.user_id,
+    profile_shows.c.published_at,
+    profile_shows.c.show_id,
+)
+Index("ix_profile_shows_show", profile_shows.c.show_id)
+Index("ix_show_hosts_user", show_hosts.c.user_id)
 
 follows = Table(
     "follows",

@@ -14,8 +14,13 @@ LISTED = listed_sql("s")
 
 # ---- a user's lists (``:owner`` is the user's id)
 
+# The shows on the user's profile: their own and the ones they host (``profile_shows``).
 USER_CLOUDCASTS = Dated(
-    f"FROM shows s WHERE s.owner_id = :owner AND {LISTED}", "s.id", "s.published_at", "s.id"
+    "FROM profile_shows x JOIN shows s ON s.id = x.show_id"
+    f" WHERE x.user_id = :owner AND x.published_at IS NOT NULL AND {LISTED}",
+    "x.show_id",
+    "x.published_at",
+    "x.show_id",
 )
 
 

@@ -9,6 +9,7 @@ from mixcast.accounts.usernames import USERNAME
 from mixcast.db.database import Connection, Query, Row
 from mixcast.errors import AppError
 from mixcast.search.index import index_show
+from mixcast.shows.listing import add_to_profile
 from mixcast.shows.visibility import STATUSES, VISIBILITIES, listed
 from mixcast.slugs import normalize_slug, slugify
 from mixcast.tags.tags import CITY, GENRE, ensure_tag
@@ -23,7 +24,7 @@ SHOW_COLUMNS = """
 
 _BY_KEY = Query(
     f"""
-    SELECT {SHOW_COLUMNS}
+    SELECT {SHOW_COLUMNS}, s.failure_reason, s.publish_at, s.disable_comments
     FROM shows s JOIN users u ON u.id = s.owner_id LEFT JOIN pictures p ON p.id = s.picture_id
     WHERE u.username_key = :user_key AND s.slug = :slug
     """
@@ -46,16 +47,24 @@ SECTIONS_OF_SHOW = Query(
     WHERE show_id = :id ORDER BY position
     """
 )
+HOSTS_OF_SHOW = Query(
+    """
+    SELECT u.username, u.display_name, u.picture_id FROM show_hosts h
+    JOIN users u ON u.id = h.user_id WHERE h.show_id = :id ORDER BY h.position
+    """
+)
 _SLUG_TAKEN = Query("SELECT 1 FROM shows WHERE owner_id = :owner_id AND slug = :slug")
 _OWNER_CITY = Query("SELECT city FROM users WHERE id = :id")
 _INSERT = Query(
     """
     INSERT INTO shows (owner_id, slug, name, description, audio_length, picture_id, city_tag_id,
         visibility, status, hide_stats, disable_comments, original_blob, stream_blob,
-        waveform_blob, created_at, updated_at, published_at, publish_at)
+        waveform_blob, picture_blob, original_crc32, created_at, updated_at, published_at,
+        publish_at)
     VALUES (:owner_id, :slug, :name, :description, :audio_length, :picture_id, :city_tag_id,
         :visibility, :status, :hide_stats, :disable_comments, :original_blob, :stream_blob,
-        :waveform_blob, :now, :now, :published_at, :publish_at)
+        :waveform_blob, :picture_blob, :original_crc32, :now, :now, :published_at,
+        :publish_at)
     RETURNING id
     """
 )
@@ -107,6 +116,8 @@ class NewShow:
     original_blob: str | None = None
     stream_blob: str | None = None
     waveform_blob: str | None = None
+    picture_blob: str | None = None  # an uploaded picture the pipeline has yet to cut
+    original_crc32: str | None = None
     publish_at: int | None = None
 
 
@@ -149,6 +160,57 @@ async def unique_slug(conn: Connection, owner_id: int, name: str) -> str:
     return await free_slug(conn, _SLUG_TAKEN, owner_id, slugify(name) or "show", RESERVED_SLUGS)
 
 
+def check_sections(sections: Sequence[Section]) -> None:
+    for section in sections:
+        if section.section_type == "track" and not (section.artist and section.song):
+            raise InvalidShow("A track section needs both an artist and a song.")
+
+
+_DROP_TAGS = Query("DELETE FROM show_tags WHERE show_id = :id")
+_DROP_SECTIONS = Query("DELETE FROM sections WHERE show_id = :id")
+
+
+async def write_tags(
+    conn: Connection, show_id: int, names: Sequence[str], published_at: int | None
+) -> None:
+    """Make ``names`` the show's genre tags, in order (``published_at``: null unless listed)."""
+    await conn.execute(_DROP_TAGS, {"id": show_id})
+    tag_ids: list[int] = []
+    for name in names:  # "Funk" and "funk" are one tag: keep its first place
+        tag_id = await ensure_tag(conn, GENRE, name)
+        if tag_id not in tag_ids:
+            tag_ids.append(tag_id)
+    for position, tag_id in enumerate(tag_ids):
+        await conn.execute(
+            _INSERT_TAG,
+            {
+                "show_id": show_id,
+                "tag_id": tag_id,
+                "position": position,
+                "published_at": published_at,
+            },
+        )
+
+
+async def write_sections(conn: Connection, show_id: int, sections: Sequence[Section]) -> None:
+    """Make ``sections`` the show's whole tracklist, in order."""
+    check_sections(sections)
+    await conn.execute(_DROP_SECTIONS, {"id": show_id})
+    for position, section in enumerate(sections):
+        await conn.execute(
+            _INSERT_SECTION,
+            {
+                "show_id": show_id,
+                "position": position,
+                "section_type": section.section_type,
+                "artist": section.artist,
+                "song": section.song,
+                "chapter": section.chapter,
+                "start_time": section.start_time,
+            },
+        )
+
+
 async def create_show(conn: Connection, show: NewShow, now: int) -> tuple[int, str]:
     """Insert a show with its tags and sections; return its id and slug.
 
@@ -158,14 +220,7 @@ async def create_show(conn: Connection, show: NewShow, now: int) -> tuple[int, s
         raise InvalidShow("Unknown visibility or status.")
     if not show.name.strip():
         raise InvalidShow("A show needs a name.")
-    for section in show.sections:
-        if section.section_type == "track" and not (section.artist and section.song):
-            raise InvalidShow("A track section needs both an artist and a song.")
-    tag_ids: list[int] = []
-    for name in show.tags:  # "Funk" and "funk" are one tag: keep its first place
-        tag_id = await ensure_tag(conn, GENRE, name)
-        if tag_id not in tag_ids:
-            tag_ids.append(tag_id)
+    check_sections(show.sections)
     slug = await unique_slug(conn, show.owner_id, show.name)
     city = await conn.fetch_value(_OWNER_CITY, {"id": show.owner_id})
     city_tag_id = await ensure_tag(conn, CITY, city) if city else None
@@ -188,34 +243,16 @@ async def create_show(conn: Connection, show: NewShow, now: int) -> tuple[int, s
             "original_blob": show.original_blob,
             "stream_blob": show.stream_blob,
             "waveform_blob": show.waveform_blob,
+            "picture_blob": show.picture_blob,
+            "original_crc32": show.original_crc32,
             "now": now,
             "published_at": published_at,
             "publish_at": show.publish_at,
         },
     )
-    for position, tag_id in enumerate(tag_ids):
-        await conn.execute(
-            _INSERT_TAG,
-            {
-                "show_id": show_id,
-                "tag_id": tag_id,
-                "position": position,
-                "published_at": published_at if is_listed else None,
-            },
-        )
-    for position, section in enumerate(show.sections):
-        await conn.execute(
-            _INSERT_SECTION,
-            {
-                "show_id": show_id,
-                "position": position,
-                "section_type": section.section_type,
-                "artist": section.artist,
-                "song": section.song,
-                "chapter": section.chapter,
-                "start_time": section.start_time,
-            },
-        )
+    await write_tags(conn, show_id, show.tags, published_at)
+    await write_sections(conn, show_id, show.sections)
+    await add_to_profile(conn, show.owner_id, show_id, published_at)
     if is_listed:
         await conn.execute(_COUNT_UPLOAD, {"id": show.owner_id})
         await index_show(conn, show_id)

@@ -27,6 +27,7 @@ from mixcast.web.connected import ConnectedAppPages
 from mixcast.web.developers import DeveloperPages
 from mixcast.web.forms import MAX_BODY
 from mixcast.web.handlers import page
+from mixcast.web.hosts import HostPages
 from mixcast.web.pages import Pages, Visit
 from mixcast.web.profile import ProfilePages
 from mixcast.web.token import TokenEndpoint
@@ -52,6 +53,7 @@ class SiteApp:
             *AccountPages(pages, services.limits, self.settings.signin_limit).routes(),
             *ProfilePages(pages).routes(),
             *ConnectedAppPages(pages).routes(),
+            *HostPages(pages).routes(),
             *DeveloperPages(pages).routes(),
             *AuthorizePages(pages).routes(),
             *TokenEndpoint(services).routes(),
