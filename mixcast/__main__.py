@@ -1,5 +1,5 @@
-"""The ``mixcast`` command: serve, migrate, demo, check-counters, rank, and the account
-commands create-user, create-app and issue-token."""
+"""The ``mixcast`` command: serve, worker, migrate, demo, check-counters, rank, the account
+commands create-user, create-app and issue-token, and the uploader, upload."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import sys
 from mixcast.accounts import cli as account_commands
 from mixcast.db.urls import DatabaseURL
 from mixcast.settings import Settings
+from mixcast.uploads import cli as upload_command
 
 
 def _migrate(settings: Settings) -> None:
@@ -90,10 +91,33 @@ def _rank(settings: Settings, args: argparse.Namespace) -> None:
         asyncio.run(run())
 
 
+def _worker(settings: Settings, args: argparse.Namespace) -> None:
+    """Run the background jobs (mixcast/worker.py) in this process until interrupted; with
+    --once, run what is queued now and stop."""
+    from mixcast.services import open_job_queue, open_services
+    from mixcast.uploads.sweep import sweep_local
+
+    sweep_local(settings.tmp_dir)
+    if args.once:
+
+        async def once() -> None:
+            services = await open_services(settings)
+            try:
+                print(f"ran {await services.jobs.run_pending(services)} job(s)")
+            finally:
+                await services.close()
+
+        asyncio.run(once())
+        return
+
+    jobs = open_job_queue(settings)
+    jobs.consumer(args.threads, periodic=not args.no_periodic, in_process=False).run()
+
+
 def _positive(text: str) -> int:
     value = int(text)
     if value <= 0:
-        raise argparse.ArgumentTypeError("must be a whole number of seconds above 0")
+        raise argparse.ArgumentTypeError("must be a whole number above 0")
     return value
 
 
@@ -105,6 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--access-log", action="store_true", help="credentials are redacted")
+    worker = commands.add_parser("worker", help="run the background jobs (scale mode)")
+    worker.add_argument("--threads", type=_positive, default=2, help="jobs run at once")
+    worker.add_argument("--no-periodic", action="store_true", help="no scheduled jobs here")
+    worker.add_argument("--once", action="store_true", help="run the queued jobs, then stop")
     commands.add_parser("migrate", help="bring the database schema up to date")
     commands.add_parser("demo", help="load the demo data (idempotent)")
     commands.add_parser("check-counters", help="compare every counter with its rows")
@@ -113,13 +141,18 @@ def main(argv: list[str] | None = None) -> int:
         "--every", type=_positive, metavar="SECONDS", help="keep refreshing, this often"
     )
     account_commands.add_commands(commands)
+    upload_command.add_commands(commands)
     args = parser.parse_args(argv)
+    if args.command in upload_command.COMMANDS:  # a client of any server: no settings, no logs
+        return upload_command.run(args)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env()
     if args.command == "migrate":
         _migrate(settings)
     elif args.command == "serve":
         _serve(settings, args)
+    elif args.command == "worker":
+        _worker(settings, args)
     elif args.command == "demo":
         _demo(settings)
     elif args.command == "check-counters":

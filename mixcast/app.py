@@ -13,6 +13,7 @@ import logging
 from functools import partial
 from typing import Any
 
+import anyio
 from starlette.responses import PlainTextResponse
 from starlette.types import Receive, Scope, Send
 
@@ -24,6 +25,7 @@ from mixcast.ranking.job import refresh_now
 from mixcast.services import Services, open_services
 from mixcast.settings import BaseURL, Settings
 from mixcast.web.app import SiteApp
+from mixcast.worker import start_jobs
 
 log = logging.getLogger("mixcast")
 NOT_CONFIGURED = PlainTextResponse("Not Found", 404)
@@ -102,6 +104,7 @@ class MixcastApp:
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         ranker: Periodic | None = None
+        consumer: Any = None
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
@@ -113,13 +116,17 @@ class MixcastApp:
                     log.exception("start-up failed")
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
                     return
-                if self.settings.rank_interval > 0 and self.services:  # docs/ranking.md
+                assert self.services is not None
+                if self.settings.rank_interval > 0:  # docs/ranking.md
                     job = partial(refresh_now, self.services.db)
                     ranker = Periodic("ranking", self.settings.rank_interval, job).start()
+                consumer = start_jobs(self.services)
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 if ranker is not None:
                     await ranker.stop()
+                if consumer is not None:  # a job in progress finishes, or is re-sent later
+                    await anyio.to_thread.run_sync(partial(consumer.stop, graceful=True))
                 if self.services is not None and self._owns_services:
                     await self.services.close()
                 await send({"type": "lifespan.shutdown.complete"})

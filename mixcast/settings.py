@@ -40,14 +40,22 @@ class BaseURL:
         return f"{self.scheme}://{self.host}{self.prefix}{key}"
 
 
-def _seconds(env: dict[str, str], name: str, default: int) -> int:
-    """A whole number of seconds, 0 or more, from ``env[name]``."""
+def _seconds(env: dict[str, str], name: str, default: int, what: str = "seconds") -> int:
+    """A whole number (of seconds, unless ``what`` says otherwise), 0 or more."""
     text = env.get(name, "").strip()
     if not text:
         return default
     if not text.isascii() or not text.isdigit():
-        raise ConfigError(f"{name} must be a whole number of seconds (0 or more): {text!r}")
+        raise ConfigError(f"{name} must be a whole number of {what} (0 or more): {text!r}")
     return int(text)
+
+
+def _bytes(env: dict[str, str], name: str, default: int) -> int:
+    """A size in bytes, 1 or more, at most ``default`` (an operator may lower a limit)."""
+    value = _seconds(env, name, default, "bytes")
+    if not 0 < value <= default:
+        raise ConfigError(f"{name} must be a number of bytes from 1 to {default}")
+    return value
 
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -84,6 +92,9 @@ DEFAULT_RATE_LIMITS = {
     "oauth": "30/minute",
 }
 
+MAX_AUDIO_BYTES = 4_294_967_296  # api-docs.md "Uploads": the mp3 field's limit
+MAX_PICTURE_BYTES = 10_485_760
+
 DEFAULT_SITE_URL = "http://localhost:8000"
 DEFAULT_API_URL = "http://localhost:8000/api"
 
@@ -106,6 +117,12 @@ class Settings:
     ratelimit_url: str = ""  # memory:// (one process) or redis://… (shared); see ratelimit/
     signin_limit: str = "10/minute"  # sign-in attempts per client address and per login
     rate_limits: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS))
+    # The job queue (jobs/queue.py): sqlite:///file (default, under data_dir) or redis://…
+    queue_url: str = ""
+    # Job consumer threads started inside each server process; 0 when `mixcast worker` runs
+    # the jobs in processes of its own (scale mode).
+    job_workers: int = 1
+    max_audio_bytes: int = MAX_AUDIO_BYTES  # an upload's audio file, at most
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -126,6 +143,9 @@ class Settings:
                 kind: _limit(env, f"MIXCAST_RATELIMIT_{kind.upper()}", rate, may_be_off=True)
                 for kind, rate in DEFAULT_RATE_LIMITS.items()
             },
+            queue_url=env.get("MIXCAST_QUEUE_URL", ""),
+            job_workers=_seconds(env, "MIXCAST_JOB_WORKERS", 1, "threads"),
+            max_audio_bytes=_bytes(env, "MIXCAST_MAX_AUDIO_BYTES", MAX_AUDIO_BYTES),
         )
 
     @property
@@ -135,3 +155,13 @@ class Settings:
     @property
     def effective_storage_url(self) -> str:
         return self.storage_url or f"file://{self.data_dir / 'media'}"
+
+    @property
+    def effective_queue_url(self) -> str:
+        return self.queue_url or f"sqlite:///{self.data_dir / 'jobs.db'}"
+
+    @property
+    def tmp_dir(self) -> Path:
+        """This machine's scratch space, never shared: upload bodies as they stream in
+        (``uploads/``) and the pipeline's work (``jobs/``)."""
+        return self.data_dir / "tmp"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from mixcast.db.schema import metadata
 from mixcast.db.urls import DatabaseURL
 from mixcast.services import Services, open_services
 from mixcast.settings import BaseURL, Settings
+from tests.s3server import S3Server, s3_server
 
 PG_URL = os.environ.get("MIXCAST_TEST_DATABASE_URL", "")
 BACKEND = "postgresql" if PG_URL else "sqlite"
@@ -89,6 +90,13 @@ def make_settings(
         storage_url=f"file://{media}",
         rate_limits={**ROOMY_LIMITS, **(limits or {})},
     )
+
+
+@pytest.fixture(scope="session")
+def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """One real S3-compatible server (SeaweedFS) per run, started by the first test that asks."""
+    with s3_server(tmp_path_factory.mktemp("s3")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -31,6 +31,7 @@ def free_port() -> int:
 class Served:
     base: str
     output: str = ""
+    process: subprocess.Popen[bytes] | None = None  # to kill it mid-request, as a crash would
 
 
 @contextmanager
@@ -52,6 +53,7 @@ def serving(env: dict[str, str], *serve_args: str) -> Iterator[Served]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
+    served.process = process
     try:
         _wait_until_up(served.base, process)
         yield served

@@ -20,7 +20,7 @@ ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 
 class ApiApp:
     def __init__(self, services: Services) -> None:
-        self.table: list[ApiRoute] = api_routes(services.db)
+        self.table: list[ApiRoute] = api_routes(services)
         self.limiter = services.rate_limiter
         self.router = Router(
             # Routes take every method; the endpoint answers 405 in the API's error shape.

@@ -9,7 +9,7 @@ from dataclasses import replace
 from functools import wraps
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from mixcast.api.auth import authenticate, presented_token
@@ -108,6 +108,9 @@ def endpoint(
                 payload = await handler(request, ctx)
             except AppError as error:
                 response = error_response(request, error)
+            except ClientDisconnect:  # gone mid-body (an upload): nobody reads an answer
+                log.info("%s: the client went away mid-request", handler.__name__)
+                response = Response(status_code=400)
             except Exception:
                 log.exception("unhandled error in %s", handler.__name__)
                 response = error_response(request, ServerError("Something went wrong on our side."))

@@ -13,7 +13,7 @@ from mixcast.api.render import RenderContext
 from mixcast.db.database import Connection, Database, Row
 from mixcast.errors import NotFound
 from mixcast.shows.playlists import get_playlist
-from mixcast.shows.shows import SECTIONS_OF_SHOW, TAGS_OF_SHOW, get_show
+from mixcast.shows.shows import HOSTS_OF_SHOW, SECTIONS_OF_SHOW, TAGS_OF_SHOW, get_show
 from mixcast.shows.visibility import visible_by_key
 from mixcast.tags.tags import CITY, GENRE, get_tag
 
@@ -39,9 +39,16 @@ class ObjectHandlers:
                 raise NotFound("No such show.")
             tags = await conn.fetch_all(TAGS_OF_SHOW, {"id": show["id"]})
             sections = await conn.fetch_all(SECTIONS_OF_SHOW, {"id": show["id"]})
+            hosts = await conn.fetch_all(HOSTS_OF_SHOW, {"id": show["id"]})
             pairs = [(t["slug"], t["name"]) for t in tags]
-            rendered = [(show["id"], render.show_full(ctx, show, pairs, list(sections)))]
-            return (await with_show_extras(conn, ctx, rendered))[0]
+            out = render.show_full(ctx, show, pairs, list(sections))
+            if hosts:  # absent otherwise: the recorded full show has no such key
+                out["hosts"] = [render.listed_user(ctx, host) for host in hosts]
+            if ctx.viewer_id == show["owner_id"]:  # docs/api.md "Uploads": the owner's view
+                out["upload_status"] = show["status"]
+                if show["status"] == "failed":
+                    out["upload_error"] = show["failure_reason"] or "Processing failed."
+            return (await with_show_extras(conn, ctx, [(show["id"], out)]))[0]
 
     async def tag(self, request: Request, ctx: RenderContext) -> dict[str, Any]:
         genre, city = await find_tags(self.db, request.path_params["tag"])

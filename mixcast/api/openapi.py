@@ -168,7 +168,21 @@ COMPONENTS: dict[str, Any] = {
             "picture_primary_color": {"type": "string", "pattern": "^[0-9a-f]{6}$"},
             "sections": {"type": "array", "items": _ref("Section")},
         },
-        {**_type("cloudcast"), "metadata": _metadata(SHOW_CONNECTIONS), **SHOW_EXTRAS},
+        {
+            **_type("cloudcast"),
+            "metadata": _metadata(SHOW_CONNECTIONS),
+            **SHOW_EXTRAS,
+            "hosts": {
+                "type": "array",
+                "items": _ref("UserBrief"),
+                "description": "The users tagged as its hosts; absent when there are none.",
+            },
+            "upload_status": {
+                "enum": ["received", "processing", "ready", "failed"],
+                "description": "To its owner only: where the media pipeline is.",
+            },
+            "upload_error": {**STRING, "description": "To its owner only, when failed: why."},
+        },
     ),
     "Comment": _obj(
         {
@@ -205,6 +219,9 @@ COMPONENTS: dict[str, Any] = {
     ),
     "Paging": _obj({}, {"previous": URL, "next": URL}),
     "ActionResult": _obj({"result": _obj({"success": {"const": True}, "message": STRING})}),
+    "UploadResult": _obj(
+        {"result": _obj({"success": {"const": True}, "message": STRING, "key": KEY})}
+    ),
     **{
         f"{name}List": _list(item)
         for name, item in (
@@ -360,7 +377,7 @@ def _query_parameters(route: ApiRoute) -> list[str]:
 def _operation(route: ApiRoute, method: str) -> dict[str, Any]:
     # One id per (path, method): the POST and DELETE of an action are two operations.
     many = len(route.methods) > 1
-    operation = {
+    operation: dict[str, Any] = {
         "operationId": f"{route.operation_id}_{method.lower()}" if many else route.operation_id,
         "summary": route.summary,
         "tags": [route.tag],
@@ -380,9 +397,48 @@ def _operation(route: ApiRoute, method: str) -> dict[str, Any]:
             **ERRORS,
         },
     }
+    if route.tag == "uploads":
+        editing = route.operation_id.startswith("edit")
+        operation["requestBody"] = _upload_body(editing)
+        operation["responses"]["413"] = {
+            "description": "A file over its limit (FormValidationError), refused at once.",
+            "headers": RATE_HEADERS,
+            "content": {"application/json": {"schema": _ref("Error")}},
+        }
     # Every operation takes a token (it adds the extras); some require one.
     operation["security"] = TOKEN_REQUIRED if route.token_required else TOKEN_OPTIONAL
     return operation
+
+
+def _upload_body(editing: bool) -> dict[str, Any]:
+    """The upload fields of api-docs.md (docs/api.md "Uploads"); X is the tag, section or host
+    index. Unknown fields are ignored."""
+    text, flag = STRING, {"type": "string", "enum": ["true", "false", "1", "0", "on", "off"]}
+    binary = {"type": "string", "format": "binary"}
+    properties: dict[str, Any] = {
+        "mp3": {**binary, "description": "The audio: MP3, M4A/AAC, WAV, FLAC, OGG or AIFF."},
+        "name": {**text, "maxLength": 255},
+        "picture": {**binary, "description": "At most 10,485,760 bytes."},
+        "description": {**text, "maxLength": 1000},
+        "unlisted": flag,
+        "publish_date": {**text, "description": "Pro: YYYY-MM-DDTHH:MM:SSZ, in the future."},
+        "disable_comments": flag,
+        "hide_stats": flag,
+    }
+    properties |= {f"tags-{x}-tag": text for x in range(5)}
+    properties |= {f"hosts-{x}-username": text for x in range(2)}
+    properties |= {
+        f"sections-0-{part}": text for part in ("artist", "song", "chapter", "start_time")
+    }
+    required: list[str]
+    if editing:
+        del properties["mp3"]
+        properties |= {"publish": flag, "unpublish": flag}
+        required = []
+    else:
+        required = ["mp3", "name"]
+    schema = {"type": "object", "required": required, "properties": properties}
+    return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
 
 
 TOKEN_REQUIRED: list[dict[str, list[str]]] = [{"bearer": []}, {"access_token": []}]

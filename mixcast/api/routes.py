@@ -14,7 +14,8 @@ from mixcast.api.lists import ME_ONLY_LISTS, SHOW_LISTS, USER_LISTS, ListHandler
 from mixcast.api.objects import ObjectHandlers
 from mixcast.api.render import TAG_CONNECTIONS, RenderContext
 from mixcast.api.search import SearchHandler
-from mixcast.db.database import Database
+from mixcast.api.uploads import UploadHandlers
+from mixcast.services import Services
 
 Endpoint = Callable[..., Awaitable[object]]
 
@@ -76,11 +77,14 @@ def starlette_path(path: str) -> str:
     return path.replace("{user}", "{user:user}").replace("{show}", "{show:show}")
 
 
-def api_routes(db: Database) -> list[ApiRoute]:
+def api_routes(services: Services) -> list[ApiRoute]:
     """Most requested first: the router tries them in this order. The global lists come before
-    the user routes, whose first segment would match ``popular`` too."""
+    the user routes, whose first segment would match ``popular`` too; ``upload`` is a reserved
+    username, so its routes hide nobody's."""
+    db = services.db
     objects, lists, search = ObjectHandlers(db), ListHandlers(db), SearchHandler(db)
     routes = me_routes(objects, lists) + action_routes(ActionHandlers(db))
+    routes += upload_routes(UploadHandlers(services))
     routes += [
         ApiRoute("/popular/", lists.global_list("popular"), "list_popular",
                  "Popular shows", "ShowList", paged=True),
@@ -176,6 +180,32 @@ def action_routes(actions: ActionHandlers) -> list[ApiRoute]:
             documented=bool(slash),
         )
         for path, handler, operation_id, summary in targets
+        for slash in ("/", "")
+    ]
+
+
+def upload_routes(uploads: UploadHandlers) -> list[ApiRoute]:
+    """``/upload/`` and ``/upload/{user}/{show}/edit/``: POST only (multipart), counted against
+    the ``upload`` rate limit; answered with and without the trailing slash."""
+    targets: list[tuple[str, Endpoint, str, str, str]] = [
+        ("/upload", uploads.upload, "upload", "Upload a show (multipart/form-data)", "upload"),
+        ("/upload/{user}/{show}/edit", uploads.edit, "edit_upload",
+         "Edit a show's details, tags, tracklist, hosts, picture or visibility", "write"),
+    ]  # fmt: skip
+    return [
+        ApiRoute(
+            path + slash,
+            handler,
+            operation_id + ("" if slash else "_unslashed"),
+            summary,
+            "UploadResult",
+            methods=("POST",),
+            tag="uploads",
+            token_required=True,
+            documented=bool(slash),
+            write_kind=kind,
+        )
+        for path, handler, operation_id, summary, kind in targets
         for slash in ("/", "")
     ]
 

@@ -205,6 +205,8 @@ async def test_the_developers_page_lists_every_operation(seeded):
 async def test_every_operation_answers_200_as_documented(seeded):
     doc = await openapi(seeded)
     for method, path, op in operations(doc):
+        if "uploads" in op["tags"]:  # need real bodies: tests/api/test_uploads.py validates them
+            continue
         for values in [EXISTING, *EXISTING_VARIANTS]:
             for params in ({}, {"metadata": "1"}, {"metadata": "0"}, TOKEN):
                 url = "/api" + fill(path, values)
@@ -239,6 +241,8 @@ async def test_every_operation_answers_400_as_documented(seeded):
 async def test_jsonp_is_a_documented_content_type(seeded):
     doc = await openapi(seeded)
     for method, path, op in operations(doc):
+        if "uploads" in op["tags"]:  # need real bodies: tests/api/test_uploads.py
+            continue
         response = await seeded.request(
             method, "/api" + fill(path, EXISTING), params={**required(doc, op), "callback": "cb"}
         )
