@@ -12,9 +12,9 @@ Upload, on loopback, one server after the other on the same port:
 
 It prints MiB/s for both and the ratio (target >= 0.80), and the mixcast server's peak RSS
 growth during the upload (VmHWM after minus VmRSS before; target <= 64 MiB). With ``--rounds``
-the two alternate (after a discarded warm-up upload) and medians are reported. Then, unless ``--no-pipeline``, it runs
-``bench/pipeline.py`` (the pipeline on a 1-hour MP3 against ``ffmpeg`` doing the same work,
-target <= 1.2x).
+the two alternate (after a discarded warm-up upload of the floor) and medians are reported.
+Then, unless ``--no-pipeline``, it runs ``bench/pipeline.py`` (the pipeline on a 1-hour MP3
+against ``ffmpeg`` doing the same work, target <= 1.2x).
 
 Run from the repository root (curl and, for the pipeline, ffmpeg: ``apt-get install -y curl
 ffmpeg``)::

@@ -1,7 +1,8 @@
 """One Settings object, read from the environment once.
 
 Every backend is one URL with an embedded default, parsed in exactly one factory (see
-``db.database.connect``, ``storage.open_store``). Nothing else reads the environment.
+``db.database.connect``, ``storage.open_store``). Nothing else reads the environment, but for
+one switch that must be read before PyAV is imported: ``MIXCAST_LAME`` (``media.audio``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from mixcast.errors import ConfigError
+from mixcast.uploads.limits import MAX_MP3
 
 
 @dataclass(frozen=True)
@@ -92,8 +94,7 @@ DEFAULT_RATE_LIMITS = {
     "oauth": "30/minute",
 }
 
-MAX_AUDIO_BYTES = 4_294_967_296  # api-docs.md "Uploads": the mp3 field's limit
-MAX_PICTURE_BYTES = 10_485_760
+MAX_AUDIO_BYTES = MAX_MP3  # api-docs.md "Uploads": the mp3 field's limit, or lower
 
 DEFAULT_SITE_URL = "http://localhost:8000"
 DEFAULT_API_URL = "http://localhost:8000/api"

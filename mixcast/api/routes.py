@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
@@ -168,20 +169,13 @@ def action_routes(actions: ActionHandlers) -> list[ApiRoute]:
         for name in SHOW_ACTIONS
     ]  # fmt: skip
     return [
-        ApiRoute(
-            path + slash,
-            handler,
-            operation_id + ("" if slash else "_unslashed"),
-            summary,
-            "ActionResult",
-            methods=("POST", "DELETE"),
-            tag="actions",
-            token_required=True,
-            documented=bool(slash),
-        )
+        route
         for path, handler, operation_id, summary in targets
-        for slash in ("/", "")
-    ]
+        for route in slashed_and_not(
+            path, handler, operation_id, summary, "ActionResult", methods=("POST", "DELETE"),
+            tag="actions",
+        )
+    ]  # fmt: skip
 
 
 def upload_routes(uploads: UploadHandlers) -> list[ApiRoute]:
@@ -193,19 +187,31 @@ def upload_routes(uploads: UploadHandlers) -> list[ApiRoute]:
          "Edit a show's details, tags, tracklist, hosts, picture or visibility", "write"),
     ]  # fmt: skip
     return [
+        route
+        for path, handler, operation_id, summary, kind in targets
+        for route in slashed_and_not(
+            path, handler, operation_id, summary, "UploadResult", methods=("POST",),
+            tag="uploads", write_kind=kind,
+        )
+    ]  # fmt: skip
+
+
+def slashed_and_not(
+    path: str, handler: Endpoint, operation_id: str, summary: str, response: str, **fields: Any
+) -> list[ApiRoute]:
+    """A write operation at ``path/`` (documented) and at ``path`` (an alias), both answered
+    directly and both requiring a token: a 301 would turn a POST into a GET."""
+    return [
         ApiRoute(
             path + slash,
             handler,
             operation_id + ("" if slash else "_unslashed"),
             summary,
-            "UploadResult",
-            methods=("POST",),
-            tag="uploads",
+            response,
             token_required=True,
             documented=bool(slash),
-            write_kind=kind,
+            **fields,
         )
-        for path, handler, operation_id, summary, kind in targets
         for slash in ("/", "")
     ]
 

@@ -23,13 +23,13 @@ from mixcast.errors import NotFound
 from mixcast.media.artwork import InvalidPicture, make_renditions
 from mixcast.pictures.store import delete_files, save_picture
 from mixcast.services import Services
-from mixcast.settings import MAX_PICTURE_BYTES
 from mixcast.shows.host_invitations import accepted_host_ids
 from mixcast.shows.shows import get_show
 from mixcast.uploads.editing import edit_show
 from mixcast.uploads.errors import UploadInvalid
 from mixcast.uploads.fields import UploadFields, parse_upload_fields
 from mixcast.uploads.intake import accept_upload
+from mixcast.uploads.limits import MAX_PICTURE
 from mixcast.uploads.multipart import FormLimits, ReceivedForm, receive_form
 from mixcast.worker import PROCESS_SHOW
 
@@ -44,9 +44,9 @@ class UploadHandlers:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.upload_limits = FormLimits(
-            files={"mp3": services.settings.max_audio_bytes, "picture": MAX_PICTURE_BYTES}
+            files={"mp3": services.settings.max_audio_bytes, "picture": MAX_PICTURE}
         )
-        self.edit_limits = FormLimits(files={"picture": MAX_PICTURE_BYTES})
+        self.edit_limits = FormLimits(files={"picture": MAX_PICTURE})
 
     async def _form(self, request: Request, limits: FormLimits) -> ReceivedForm:
         length = request.headers.get("content-length", "")

@@ -33,23 +33,22 @@ from typing import Any, TextIO
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from mixcast.uploads.client import TransportError, UploadRequest, bearer, get, post_multipart
+from mixcast.uploads.limits import (
+    MAX_DESCRIPTION,
+    MAX_HOSTS,
+    MAX_MP3,
+    MAX_PICTURE,
+    MAX_SECTION_TEXT,
+    MAX_SECTIONS,
+    MAX_START_TIME,
+    MAX_TAG,
+    MAX_TAGS,
+)
 from mixcast.uploads.progress import MiB, ProgressBar
 
 DEFAULT_API = "http://localhost:8000/api"
 POLL_SECONDS = 2.0
 
-# The documented limits (api-docs.md "Uploads") and the server's (mixcast/uploads/fields.py),
-# repeated here because the client stands alone: it imports nothing of the server.
-MAX_MP3 = 4294967296
-MAX_PICTURE = 10485760
-MAX_NAME = 255
-MAX_DESCRIPTION = 1000
-MAX_TAGS = 5
-MAX_TAG = 128
-MAX_HOSTS = 2
-MAX_SECTIONS = 500
-MAX_SECTION_TEXT = 255
-MAX_START_TIME = 2**31 - 1
 
 _CONTROL_LINE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")  # surrogates: undecodable argv
 _CONTROL_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")

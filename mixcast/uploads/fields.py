@@ -63,15 +63,16 @@ from datetime import UTC, datetime
 from mixcast.shows.shows import Section
 from mixcast.slugs import slugify
 from mixcast.uploads.errors import WHOLE_FORM, UploadInvalid
-
-MAX_NAME = 255
-MAX_DESCRIPTION = 1000
-MAX_TAGS = 5
-MAX_TAG = 128
-MAX_HOSTS = 2
-MAX_SECTIONS = 500
-MAX_SECTION_TEXT = 255
-MAX_START_TIME = 2**31 - 1  # sections.start_time is an Integer column
+from mixcast.uploads.limits import (
+    MAX_DESCRIPTION,
+    MAX_HOSTS,
+    MAX_NAME,
+    MAX_SECTION_TEXT,
+    MAX_SECTIONS,
+    MAX_START_TIME,
+    MAX_TAG,
+    MAX_TAGS,
+)
 
 REQUIRED = "This field is required."
 BLANK = "This field cannot be blank."

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+import anyio
 import orjson
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
@@ -20,6 +21,7 @@ from mixcast.api.openapi import build_openapi
 from mixcast.api.routes import ApiRoute
 from mixcast.services import Services
 from mixcast.slashes import slashed_location
+from mixcast.storage.base import BlobNotFound, StorageUnavailable
 from mixcast.web.accounts import AccountPages
 from mixcast.web.authorize import AuthorizePages
 from mixcast.web.bodylimit import capped, declared_length
@@ -87,10 +89,18 @@ class SiteApp:
         picture, name = request.path_params["picture"], request.path_params["name"]
         if not _PICTURE_ID.match(picture) or not _RENDITION.match(name):
             return self.pages.error(None, 404, "No such picture.")
-        path = self.services.store.local_path(f"pictures/{picture}/{name}")
-        if path is None:
+        store, key = self.services.store, f"pictures/{picture}/{name}"
+        headers = {"Cache-Control": IMMUTABLE}
+        path = store.local_path(key)
+        if path is not None:
+            return FileResponse(path, media_type="image/jpeg", headers=headers)
+        try:  # remote storage: a rendition is small, and immutable, so a cache may keep it
+            data = await anyio.to_thread.run_sync(store.get_bytes, key)
+        except BlobNotFound:
             return self.pages.error(None, 404, "No such picture.")
-        return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": IMMUTABLE})
+        except StorageUnavailable:
+            return self.pages.error(None, 503, "Storage is unavailable; try again later.")
+        return Response(data, media_type="image/jpeg", headers=headers)
 
     async def not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
         location = slashed_location(scope, self.router.routes)

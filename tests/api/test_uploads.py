@@ -191,6 +191,23 @@ async def test_every_bad_field_is_reported_at_once_and_nothing_is_kept(
     assert leftover_temp_files(services) == []
 
 
+async def test_a_failure_after_storing_deletes_the_stored_original(
+    client, services, uploader, session_mp3, monkeypatch
+):
+    """Fault injection: the show's insert fails after the original was stored."""
+
+    async def failing_insert(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr("mixcast.uploads.intake.create_show", failing_insert)
+    before = stored_keys(services, "originals/")
+    response = await post_upload(client, uploader["token"], {"name": "Doomed"}, session_mp3)
+    assert_api_error(response, status=500, type="ServerError")
+    assert stored_keys(services, "originals/") == before
+    assert await show_count(services) == 0
+    assert leftover_temp_files(services) == []
+
+
 async def test_a_missing_mp3_is_required(client, services, uploader):
     response = await post_upload(client, uploader["token"], {"name": "No audio"})
     assert_upload_error(response, 400, {"mp3"})

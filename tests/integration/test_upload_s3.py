@@ -52,6 +52,15 @@ async def test_an_upload_lives_in_the_bucket(s3_services, tmp_path):
         assert response.status_code == 200, response.text
         assert await services.jobs.run_pending(services) == 1
         show = (await api_get(client, "/spartacus/in-the-cloud/")).json()
+        # The site serves the renditions from the bucket.
+        picture = await client.get(show["pictures"]["large"].removeprefix("http://testserver"))
+        assert picture.status_code == 200 and picture.content[:2] == b"\xff\xd8"  # a JPEG
+        missing = (
+            show["pictures"]["large"]
+            .removeprefix("http://testserver")
+            .replace("300x300", "301x301")
+        )
+        assert (await client.get(missing)).status_code == 404
     assert show["audio_length"] == 4
     row = await services.db.fetch_one(Query("SELECT * FROM shows"))
     assert row is not None and row["status"] == "ready"
