@@ -20,6 +20,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from mixcast.clock import now_us
+from mixcast.media.audio import LAME
 from mixcast.shows.publishing import publish_due
 from mixcast.uploads.pipeline import process_show
 from mixcast.uploads.sweep import sweep_local, sweep_orphan_originals, unfinished_shows
@@ -66,6 +67,7 @@ def start_jobs(services: Services) -> Any:
     workers = services.settings.job_workers
     if workers <= 0:
         return None
+    log.info("media pipeline: %s, MP3 encoding with LAME: %s", f"{workers} thread(s)", LAME)
     consumer = services.jobs.consumer(workers, periodic=True, in_process=True)
     consumer.start()
     return consumer

@@ -213,8 +213,8 @@ Index(
     "ix_shows_unfinished",
     shows.c.status,
     shows.c.updated_at,
-    sqlite_where=text("status IN ('received', 'processing')"),
-    postgresql_where=text("status IN ('received', 'processing')"),
+    sqlite_where=text("status = 'received' OR status = 'processing'"),
+    postgresql_where=text("status = 'received' OR status = 'processing'"),
 )
 for _score in ("popular_score", "hot_score"):  # ix_shows_popular, ix_shows_hot
     _listed_index(

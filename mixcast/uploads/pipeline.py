@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -169,7 +168,3 @@ async def _make_pictures(
         picture_id = await save_picture(tx, store, renditions, "extaudio", clock())
         await tx.execute(_SET_PICTURE, {"id": row["id"], "picture": picture_id})
     await anyio.to_thread.run_sync(store.delete, row["picture_blob"])
-
-
-def remove_tree(path: Path) -> None:
-    shutil.rmtree(path, ignore_errors=True)

@@ -27,11 +27,12 @@ ORPHAN_MIN_AGE = 3600.0  # seconds: an upload stores its original and commits wi
 ORPHAN_HOURS = 48
 RESEND_AFTER_US = 60 * 1_000_000
 
+# The first condition is the partial index's predicate word for word (SQLite uses it only then).
 _UNFINISHED = Query(
     """
     SELECT id FROM shows
-    WHERE (status = 'received' AND updated_at < :quiet)
-       OR (status = 'processing' AND updated_at < :quiet AND lease_until < :now)
+    WHERE (status = 'received' OR status = 'processing') AND updated_at < :quiet
+      AND (status = 'received' OR lease_until < :now)
     ORDER BY updated_at LIMIT 500
     """
 )

@@ -43,8 +43,8 @@ def upgrade() -> None:
         "ix_shows_unfinished",
         "shows",
         ["status", "updated_at"],
-        sqlite_where=sa.text("status IN ('received', 'processing')"),
-        postgresql_where=sa.text("status IN ('received', 'processing')"),
+        sqlite_where=sa.text("status = 'received' OR status = 'processing'"),
+        postgresql_where=sa.text("status = 'received' OR status = 'processing'"),
     )
     op.create_table(
         "profile_shows",
