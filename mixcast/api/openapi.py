@@ -8,6 +8,7 @@ from typing import Any
 from mixcast import __version__
 from mixcast.api.render import SHOW_CONNECTIONS, TAG_CONNECTIONS, USER_CONNECTIONS
 from mixcast.api.routes import ApiRoute
+from mixcast.embeds import FLAGS, MAX_SIZE
 from mixcast.media.artwork import COVER_SIZES, SHOW_SIZES, USER_SIZES
 
 
@@ -234,6 +235,11 @@ COMPONENTS: dict[str, Any] = {
         )
     },
     "SearchList": _list(None),
+    "EmbedHTML": {
+        "type": "string",
+        "description": "The widget's <iframe> embed code, served as text/html.",
+    },
+    "EmbedJSON": _obj({"html": {**STRING, "description": "The widget's <iframe> embed code."}}),
     "Error": _obj(
         {"error": _obj({"type": STRING, "message": STRING}, {"retry_after": INT})},
         {"details": {"type": "object", "additionalProperties": {"type": "array", "items": STRING}}},
@@ -324,6 +330,54 @@ PARAMETERS.update(
     }
 )
 
+_FLAG_VALUES = {"enum": ["0", "1", "true", "false", "on", "off", "yes", "no", ""]}
+_FLAG_TEXT = {
+    "hide_cover": "1 (the default) hides the cover picture; 0 shows it.",
+    "mini": "1: the mini player, 60 pixels high.",
+    "light": "1: the light theme.",
+    "hide_artwork": "1: no artwork beside the title.",
+    "hide_tracklist": "1: no tracklist.",
+    "autoplay": "1: the player starts playing on load, where the browser lets it.",
+}
+EMBED_PARAMETERS = ["width", "height", "color", *FLAGS]
+PARAMETERS.update(
+    {
+        "width": {
+            "name": "width",
+            "in": "query",
+            "required": False,
+            "description": f"The iframe's width: pixels from 1 to {MAX_SIZE}, or a percentage "
+            "from 1% to 100%. Default 100%.",
+            "schema": {"type": "string", "pattern": "^([1-9][0-9]{0,3}|([1-9][0-9]?|100)%)?$"},
+        },
+        "height": {
+            "name": "height",
+            "in": "query",
+            "required": False,
+            "description": f"The iframe's height in pixels, from 1 to {MAX_SIZE}. Default 120; "
+            "60 with mini=1; 400 with hide_cover=0.",
+            "schema": {"type": "string", "pattern": "^([1-9][0-9]{0,3})?$"},
+        },
+        "color": {
+            "name": "color",
+            "in": "query",
+            "required": False,
+            "description": "The player's accent colour: exactly 6 hex digits, without #.",
+            "schema": {"type": "string", "pattern": "^([0-9A-Fa-f]{6})?$"},
+        },
+        **{
+            name: {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "description": f"The widget's {name} option: {text}",
+                "schema": _FLAG_VALUES,
+            }
+            for name, text in _FLAG_TEXT.items()
+        },
+    }
+)
+
 _INT_HEADER = {"schema": {"type": "integer"}}
 # On every answer while the request's kind of limit is on (docs/api.md "Rate limits").
 RATE_HEADERS = {
@@ -371,7 +425,19 @@ def _query_parameters(route: ApiRoute) -> list[str]:
         names += ["q", "type"]
     if route.tag == "actions":
         names += ["method"]
+    if route.tag == "embeds":
+        names += EMBED_PARAMETERS
     return names
+
+
+def _content(route: ApiRoute) -> dict[str, Any]:
+    """The 200 answer's media types: JSON or JSONP, but embed-html's text/html."""
+    if route.response == "EmbedHTML":
+        return {"text/html": {"schema": _ref(route.response)}}
+    return {
+        "application/json": {"schema": _ref(route.response)},
+        "text/javascript": {"schema": {"type": "string"}},
+    }
 
 
 def _operation(route: ApiRoute, method: str) -> dict[str, Any]:
@@ -389,10 +455,7 @@ def _operation(route: ApiRoute, method: str) -> dict[str, Any]:
             "200": {
                 "description": route.summary,
                 "headers": RATE_HEADERS,
-                "content": {
-                    "application/json": {"schema": _ref(route.response)},
-                    "text/javascript": {"schema": {"type": "string"}},
-                },
+                "content": _content(route),
             },
             **ERRORS,
         },

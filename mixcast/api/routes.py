@@ -11,6 +11,7 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 
 from mixcast.api.actions import SHOW_ACTIONS, ActionHandlers
+from mixcast.api.embeds import EmbedHandlers
 from mixcast.api.lists import ME_ONLY_LISTS, SHOW_LISTS, USER_LISTS, ListHandlers
 from mixcast.api.objects import ObjectHandlers
 from mixcast.api.render import TAG_CONNECTIONS, RenderContext
@@ -86,6 +87,7 @@ def api_routes(services: Services) -> list[ApiRoute]:
     objects, lists, search = ObjectHandlers(db), ListHandlers(db), SearchHandler(db)
     routes = me_routes(objects, lists) + action_routes(ActionHandlers(db))
     routes += upload_routes(UploadHandlers(services))
+    routes += embed_routes(EmbedHandlers(db))
     routes += [
         ApiRoute("/popular/", lists.global_list("popular"), "list_popular",
                  "Popular shows", "ShowList", paged=True),
@@ -194,6 +196,31 @@ def upload_routes(uploads: UploadHandlers) -> list[ApiRoute]:
             tag="uploads", write_kind=kind,
         )
     ]  # fmt: skip
+
+
+def embed_routes(embeds: EmbedHandlers) -> list[ApiRoute]:
+    """``/{user}/{show}/embed-html/`` and ``embed-json/``, each also answered without the
+    trailing slash (an undocumented alias: clients build both spellings). ``embed-html`` and
+    ``embed-json`` are reserved slugs, so no show's connections hide behind them."""
+    targets = [
+        ("embed-html", embeds.embed_html, "The show's widget embed code (text/html)",
+         "EmbedHTML"),
+        ("embed-json", embeds.embed_json, "The show's widget embed code, as JSON or JSONP",
+         "EmbedJSON"),
+    ]  # fmt: skip
+    return [
+        ApiRoute(
+            f"/{{user}}/{{show}}/{name}{slash}",
+            handler,
+            "get_" + name.replace("-", "_") + ("" if slash else "_unslashed"),
+            summary,
+            response,
+            tag="embeds",
+            documented=bool(slash),
+        )
+        for name, handler, summary, response in targets
+        for slash in ("/", "")
+    ]
 
 
 def slashed_and_not(
