@@ -359,11 +359,19 @@ listens = Table(
     _show_fk(),
     _user_fk("user_id", nullable=True),  # null for anonymous listeners
     # Who listened: "u:<user id>" or "a:<anonymous listener id>"; listener_count counts these.
-    Column("listener", String(64), nullable=False),
+    # 80: "a:" and an anonymous id of up to 64 characters, with room to spare (migration 0007).
+    Column("listener", String(80), nullable=False),
     _time("created_at"),
 )
 Index("ix_listens_user_created", listens.c.user_id, listens.c.created_at, listens.c.id)
 Index("ix_listens_show_created", listens.c.show_id, listens.c.created_at, listens.c.id)
+# "Has this listener a listen of this show in the last hour?" (mixcast.shows.listens).
+Index(
+    "ix_listens_show_listener_created",
+    listens.c.show_id,
+    listens.c.listener,
+    listens.c.created_at,
+)
 
 # One row per (show, listener) ever heard: listener_count counts these. The unique pair makes
 # "is this a new listener?" an atomic insert instead of a racy look-then-insert.
@@ -371,7 +379,7 @@ show_listeners = Table(
     "show_listeners",
     metadata,
     _show_fk(),
-    Column("listener", String(64), nullable=False),
+    Column("listener", String(80), nullable=False),  # as listens.listener
     _user_fk("user_id", nullable=True),  # the user behind "u:<id>": a show's listeners list
     _time("first_at"),
     UniqueConstraint("show_id", "listener", name="uq_show_listeners_pair"),
