@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -86,6 +87,50 @@ def _limit(env: dict[str, str], name: str, default: str, *, may_be_off: bool = F
     return text
 
 
+_APPLE_APP_ID = re.compile(r"[A-Z0-9]{10}\.[A-Za-z0-9][A-Za-z0-9.-]*\Z")
+_ANDROID_PACKAGE = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)+\Z")
+_SHA256_FINGERPRINT = re.compile(r"[0-9A-F]{2}(?::[0-9A-F]{2}){31}\Z")
+
+
+@dataclass(frozen=True)
+class AndroidApp:
+    """An Android app that may open the site's links: its package and the SHA-256
+    fingerprints of the certificates it is signed with."""
+
+    package: str
+    fingerprints: tuple[str, ...]
+
+
+def _listed(env: dict[str, str], name: str) -> list[str]:
+    return [part.strip() for part in env.get(name, "").split(",") if part.strip()]
+
+
+def _apple_app_ids(env: dict[str, str], name: str) -> tuple[str, ...]:
+    """``TEAMID.bundle.id`` entries (the Team ID is 10 capitals or digits), comma-separated."""
+    ids = _listed(env, name)
+    for app_id in ids:
+        if not _APPLE_APP_ID.match(app_id):
+            raise ConfigError(f"{name} takes TEAMID.bundle.id entries: {app_id!r}")
+    return tuple(dict.fromkeys(ids))
+
+
+def _android_apps(env: dict[str, str], name: str) -> tuple[AndroidApp, ...]:
+    """``package.name@AA:BB:…`` entries (a SHA-256 certificate fingerprint, 32 hex pairs),
+    comma-separated; a package named twice gathers both fingerprints (a key rotation)."""
+    apps: dict[str, list[str]] = {}
+    for entry in _listed(env, name):
+        package, _, fingerprint = (part.strip() for part in entry.partition("@"))
+        fingerprint = fingerprint.upper()
+        if not (_ANDROID_PACKAGE.match(package) and _SHA256_FINGERPRINT.match(fingerprint)):
+            raise ConfigError(
+                f"{name} takes package.name@AA:BB:… entries (a SHA-256 fingerprint): {entry!r}"
+            )
+        prints = apps.setdefault(package, [])
+        if fingerprint not in prints:
+            prints.append(fingerprint)
+    return tuple(AndroidApp(package, tuple(prints)) for package, prints in apps.items())
+
+
 # Rate limits per kind of API action (ratelimit/policy.py); "off" turns one off.
 DEFAULT_RATE_LIMITS = {
     "read": "600/minute",
@@ -124,6 +169,9 @@ class Settings:
     # the jobs in processes of its own (scale mode).
     job_workers: int = 1
     max_audio_bytes: int = MAX_AUDIO_BYTES  # an upload's audio file, at most
+    # Deep links (/.well-known/): the iOS and Android apps that may open the site's URLs.
+    apple_app_ids: tuple[str, ...] = ()
+    android_apps: tuple[AndroidApp, ...] = ()
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -147,6 +195,8 @@ class Settings:
             queue_url=env.get("MIXCAST_QUEUE_URL", ""),
             job_workers=_seconds(env, "MIXCAST_JOB_WORKERS", 1, "threads"),
             max_audio_bytes=_bytes(env, "MIXCAST_MAX_AUDIO_BYTES", MAX_AUDIO_BYTES),
+            apple_app_ids=_apple_app_ids(env, "MIXCAST_APPLE_APP_IDS"),
+            android_apps=_android_apps(env, "MIXCAST_ANDROID_APPS"),
         )
 
     @property

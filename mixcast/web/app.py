@@ -27,12 +27,16 @@ from mixcast.web.authorize import AuthorizePages
 from mixcast.web.bodylimit import capped, declared_length
 from mixcast.web.connected import ConnectedAppPages
 from mixcast.web.developers import DeveloperPages
+from mixcast.web.embeds import OEmbedPages
 from mixcast.web.forms import MAX_BODY
 from mixcast.web.handlers import page
 from mixcast.web.hosts import HostPages
 from mixcast.web.pages import Pages, Visit
 from mixcast.web.profile import ProfilePages
+from mixcast.web.showpages import BrowsePages
+from mixcast.web.streams import StreamRoutes
 from mixcast.web.token import TokenEndpoint
+from mixcast.web.widget import WidgetPages
 
 _PICTURE_ID = re.compile(r"^(?:[0-9a-f]{32}|default-(?:profile|extaudio|profile_cover))\Z")
 _RENDITION = re.compile(r"^\d{2,4}x\d{2,4}\.jpg\Z")
@@ -48,6 +52,9 @@ class SiteApp:
         self.openapi = orjson.dumps(build_openapi(api_routes, str(self.settings.api_url)))
         self.pages = pages = Pages(services)
         routes: list[BaseRoute] = [
+            # First: the most requested, and their last segments (stream.mp3, peaks.json,
+            # listens/) are no other route's, so nothing else is shadowed.
+            *StreamRoutes(pages).routes(),
             Route("/", page(pages, self.home), methods=["GET"]),
             Route("/developers/", page(pages, self.developers), methods=["GET"]),
             Route("/developers/openapi.json", self.openapi_json, methods=["GET"]),
@@ -59,6 +66,10 @@ class SiteApp:
             *DeveloperPages(pages).routes(),
             *AuthorizePages(pages).routes(),
             *TokenEndpoint(services).routes(),
+            *OEmbedPages(pages).routes(),
+            *WidgetPages(pages).routes(),
+            # Under show and user paths: after every fixed path, the catch-alls last.
+            *BrowsePages(pages).routes(),
         ]
         self.router = Router(routes, redirect_slashes=False, default=self.not_found)
 
