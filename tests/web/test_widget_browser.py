@@ -339,3 +339,41 @@ def test_the_bare_embed_code_plays_on_a_click_and_counts_a_listen(site: Site, pa
     assert show["play_count"] == 1
     frame.locator("#play").click()
     frame.wait_for_function("document.getElementById('audio').paused")
+
+
+IMPOSTOR_PAGE = """<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+</head><body><script>
+// Speaks the widget's protocol from an origin that is neither the site's nor the host page's.
+setInterval(function () {
+  parent.postMessage(JSON.stringify({mixcloud: "playerWidget", type: "ready"}), "*");
+  parent.postMessage(JSON.stringify({mixcloud: "playerWidget", type: "api",
+    data: {methods: ["play"], events: ["play"]}}), "*");
+}, 50);
+</script></body></html>
+"""
+
+FOOLED_PAGE = """<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+</head><body>
+<iframe id="fake" src="{impostor}"></iframe>
+<script src="{base}/media/js/widgetApi.js"></script>
+<script>
+window.heard = 0;
+window.addEventListener("message", function () {{ window.heard += 1; }});
+Mixcloud.PlayerWidget(document.getElementById("fake")).ready.then(function () {{
+  window.fooled = true;
+}});
+</script></body></html>
+"""
+
+
+def test_the_api_ignores_a_frame_of_another_origin(site: Site, page: Page) -> None:
+    """widgetApi.js takes messages only from the site's origin (or the page's own): a frame on
+    a third origin speaking the protocol never makes a widget ready."""
+    third = site.host.replace("localhost", "127.0.0.1")  # same server, another origin
+    (site.out / "impostor.html").write_text(IMPOSTOR_PAGE)
+    (site.out / "fooled.html").write_text(
+        FOOLED_PAGE.format(impostor=third + "/impostor.html", base=site.base)
+    )
+    page.goto(site.host + "/fooled.html")
+    page.wait_for_function("window.heard >= 20")  # the impostor's messages did arrive
+    assert page.evaluate("window.fooled === true") is False
