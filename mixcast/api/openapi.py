@@ -385,13 +385,18 @@ RATE_HEADERS = {
     "X-RateLimit-Remaining": {"description": "Requests left in the window.", **_INT_HEADER},
     "X-RateLimit-Reset": {"description": "Unix time at which there is room again.", **_INT_HEADER},
 }
+# Errors are JSON, or JSONP (text/javascript) when the request names a ``callback``.
+ERROR_CONTENT = {
+    "application/json": {"schema": _ref("Error")},
+    "text/javascript": {"schema": {"type": "string"}},
+}
 ERRORS = {
     "400": {
         "description": "A parameter the API cannot use (InvalidParameterException), an access "
         "token that is missing where required, unknown, revoked or sent over plain http to an "
         "https API (OAuthException), or an action that cannot be done (InvalidActionException).",
         "headers": RATE_HEADERS,
-        "content": {"application/json": {"schema": _ref("Error")}},
+        "content": ERROR_CONTENT,
     },
     "403": {
         "description": "Over the rate limit (RateLimitException, with retry_after).",
@@ -399,12 +404,12 @@ ERRORS = {
             **RATE_HEADERS,
             "Retry-After": {"description": "Seconds to wait.", "required": True, **_INT_HEADER},
         },
-        "content": {"application/json": {"schema": _ref("Error")}},
+        "content": ERROR_CONTENT,
     },
     "404": {
         "description": "No such object (ResourceNotFoundException).",
         "headers": RATE_HEADERS,
-        "content": {"application/json": {"schema": _ref("Error")}},
+        "content": ERROR_CONTENT,
     },
 }
 
@@ -466,7 +471,7 @@ def _operation(route: ApiRoute, method: str) -> dict[str, Any]:
         operation["responses"]["413"] = {
             "description": "A file over its limit (FormValidationError), refused at once.",
             "headers": RATE_HEADERS,
-            "content": {"application/json": {"schema": _ref("Error")}},
+            "content": ERROR_CONTENT,
         }
     # Every operation takes a token (it adds the extras); some require one.
     operation["security"] = TOKEN_REQUIRED if route.token_required else TOKEN_OPTIONAL

@@ -1,0 +1,1 @@
+"""Fuzzing the API against its OpenAPI document."""
