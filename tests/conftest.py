@@ -111,17 +111,29 @@ def settings(database_url: str, tmp_path: Path, media_dir: Path) -> Settings:
     return make_settings(database_url, tmp_path, media_dir)
 
 
-_TRUNCATE = Query(
-    "TRUNCATE " + ", ".join(t.name for t in metadata.sorted_tables) + " RESTART IDENTITY CASCADE"
-)
+# Emptying the PostgreSQL database before each test: DELETE, children first, then the id
+# sequences back to 1. TRUNCATE did the same in 99 ms a test (a fixed cost per table); these
+# take about 4 ms on the few rows a test leaves. The search tables follow by ON DELETE CASCADE.
+_EMPTY = [Query(f"DELETE FROM {t.name}") for t in reversed(metadata.sorted_tables)]
+_RESTART_IDS = [
+    Query(f"SELECT setval(pg_get_serial_sequence('{t.name}', 'id'), 1, false)")
+    for t in metadata.sorted_tables
+    if "id" in t.c and t.c.id.autoincrement is True
+]
+
+
+async def empty_database(services: Services) -> None:
+    """Every table of the PostgreSQL test database emptied, ids starting at 1 again."""
+    async with services.db.transaction() as tx:
+        for query in (*_EMPTY, *_RESTART_IDS):
+            await tx.execute(query)
 
 
 @pytest.fixture
 async def services(settings: Settings) -> AsyncIterator[Services]:
     services = await open_services(settings)
     if PG_URL:
-        async with services.db.transaction() as tx:
-            await tx.execute(_TRUNCATE)
+        await empty_database(services)
     try:
         yield services
     finally:

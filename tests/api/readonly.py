@@ -1,7 +1,7 @@
 """One seeded database for a whole module of read-only tests.
 
-The ``services`` fixture gives every test a fresh database, which on PostgreSQL means a
-TRUNCATE of every table (a tenth of a second or more per test). Modules whose tests only read
+The ``services`` fixture gives every test a fresh database, which on PostgreSQL means
+emptying every table. Modules whose tests only read
 seed once instead: ``readonly_services`` opens the test database the way the conftest fixtures
 do (a copy of the migrated SQLite template, or the PostgreSQL test database emptied first),
 runs ``seed`` and yields the services. Tests using it must not write.
@@ -19,7 +19,7 @@ import httpx
 from mixcast.app import MixcastApp
 from mixcast.db.urls import DatabaseURL
 from mixcast.services import Services, open_services
-from tests.conftest import _TRUNCATE, PG_URL, make_settings
+from tests.conftest import PG_URL, empty_database, make_settings
 
 
 @asynccontextmanager
@@ -38,8 +38,7 @@ async def readonly_services(
     services = await open_services(make_settings(url, data_dir, media_dir))
     try:
         if PG_URL:
-            async with services.db.transaction() as tx:
-                await tx.execute(_TRUNCATE)
+            await empty_database(services)
         await seed(services)
         yield services
     finally:
