@@ -11,8 +11,10 @@ Async tests run on asyncio through anyio's plugin: a module of them says
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -161,6 +163,21 @@ async def https_services(
         yield https
     finally:
         await https.close()
+
+
+@pytest.fixture
+async def s3_services(
+    database_url: str, tmp_path: Path, media_dir: Path, services: Services, s3: S3Server
+) -> AsyncIterator[Services]:
+    """The test's database (``services`` emptied it) with its files in a fresh bucket of the
+    run's SeaweedFS."""
+    settings = make_settings(database_url, tmp_path, media_dir)
+    bucket = "test-" + secrets.token_hex(4)
+    opened = await open_services(replace(settings, storage_url=s3.url(bucket)))
+    try:
+        yield opened
+    finally:
+        await opened.close()
 
 
 # ------------------------------------------------------------------ helpers

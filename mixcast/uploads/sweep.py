@@ -11,7 +11,6 @@ minutes by the periodic ``sweep`` job):
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from pathlib import Path
@@ -21,7 +20,7 @@ import anyio
 from mixcast.db.database import Database, Query
 from mixcast.storage import BlobStore
 from mixcast.storage.base import BlobInfo
-from mixcast.uploads.tempfiles import sweep_temp_files
+from mixcast.uploads.tempfiles import process_alive, sweep_temp_files
 
 ORPHAN_MIN_AGE = 3600.0  # seconds: an upload stores its original and commits within this
 ORPHAN_HOURS = 48
@@ -83,20 +82,10 @@ def sweep_job_dirs(root: Path) -> int:
         parts = entry.name.split("-")
         if len(parts) < 3 or parts[0] != "job" or not parts[1].isdigit():
             continue
-        if not _alive(int(parts[1])):
+        if not process_alive(int(parts[1])):
             shutil.rmtree(entry, ignore_errors=True)
             removed += 1
     return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def sweep_local(tmp_root: Path) -> int:

@@ -60,7 +60,7 @@ def sweep_temp_files(tmp_dir: Path, max_age: float = 24 * 3600) -> int:
             continue
         if not stat.S_ISREG(info.st_mode):
             continue
-        if _process_alive(int(match.group(1))) and now - info.st_mtime <= max_age:
+        if process_alive(int(match.group(1))) and now - info.st_mtime <= max_age:
             continue
         try:
             os.unlink(entry.path)
@@ -70,7 +70,8 @@ def sweep_temp_files(tmp_dir: Path, max_age: float = 24 * 3600) -> int:
     return deleted
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs on this machine (this process counts as alive)."""
     if pid == os.getpid():
         return True
     try:

@@ -199,15 +199,27 @@ class StreamRoutes:
     def _unavailable(self) -> Response:
         return self.pages.error(None, 503, "Storage is unavailable; try again later.")
 
-    async def stream(self, request: Request) -> Response:
+    async def _blob(
+        self, request: Request, column: str, what: str, media_type: str
+    ) -> Response | tuple[str, str]:
+        """The show's blob in ``column`` as a ranged file when it is on this machine; else its
+        storage key and the cache policy (or the 404 for a show or blob the visitor lacks)."""
         found = await self._show(request)
-        if found is None or not found[0]["stream_blob"]:
-            return self._missing("stream")
+        if found is None or not found[0][column]:
+            return self._missing(what)
         show, cache = found
-        store, key = self.services.store, show["stream_blob"]
-        path = store.local_path(key)
+        key = show[column]
+        path = self.services.store.local_path(key)
         if path is not None:
-            return self._file(request, path, "audio/mpeg", cache)
+            return self._file(request, path, media_type, cache)
+        return key, cache
+
+    async def stream(self, request: Request) -> Response:
+        found = await self._blob(request, "stream_blob", "stream", "audio/mpeg")
+        if isinstance(found, Response):
+            return found
+        key, _ = found
+        store = self.services.store
         try:
             url = store.url_for(key, REDIRECT_SECONDS)  # presigned locally: no request
         except StorageUnavailable:
@@ -217,14 +229,11 @@ class StreamRoutes:
         return Response(status_code=302, headers={"Location": url, "Cache-Control": "no-store"})
 
     async def peaks(self, request: Request) -> Response:
-        found = await self._show(request)
-        if found is None or not found[0]["waveform_blob"]:
-            return self._missing("waveform")
-        show, cache = found
-        store, key = self.services.store, show["waveform_blob"]
-        path = store.local_path(key)
-        if path is not None:
-            return self._file(request, path, "application/json", cache)
+        found = await self._blob(request, "waveform_blob", "waveform", "application/json")
+        if isinstance(found, Response):
+            return found
+        key, cache = found
+        store = self.services.store
         # Remote: the widget fetches the peaks from its own origin, so they come through here
         # (a redirect would need CORS on the bucket); a waveform is tens of kilobytes.
         try:

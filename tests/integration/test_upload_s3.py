@@ -4,16 +4,13 @@ storage that cannot be reached refuses the upload with a clear 503 and keeps not
 
 from __future__ import annotations
 
-import secrets
 import urllib.request
-from collections.abc import AsyncIterator
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
 from mixcast.db.database import Query
-from mixcast.services import Services, open_services
+from mixcast.services import open_services
 from tests.api.uploading import (
     audio_file,
     leftover_temp_files,
@@ -23,24 +20,9 @@ from tests.api.uploading import (
 )
 from tests.conftest import api_get, client_of, make_settings
 from tests.factories import make_token, make_user
-from tests.s3server import S3Server
 from tests.servers import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
-
-
-@pytest.fixture
-async def s3_services(
-    database_url: str, tmp_path: Path, media_dir: Path, services: Services, s3: S3Server
-) -> AsyncIterator[Services]:
-    """The test's database (``services`` emptied it) with its files in a fresh bucket."""
-    settings = make_settings(database_url, tmp_path, media_dir)
-    bucket = "uploads-" + secrets.token_hex(4)
-    opened = await open_services(replace(settings, storage_url=s3.url(bucket)))
-    try:
-        yield opened
-    finally:
-        await opened.close()
 
 
 async def test_an_upload_lives_in_the_bucket(s3_services, tmp_path):

@@ -9,9 +9,11 @@ from dataclasses import replace
 import httpx
 import pytest
 
+from mixcast.accounts.passwords import hash_password
 from mixcast.app import MixcastApp
 from mixcast.services import Services
-from tests.web.helpers import sign_up
+from tests.factories import make_user
+from tests.web.helpers import PASSWORD, sign_in, sign_up
 
 NewClient = Callable[..., Awaitable[httpx.AsyncClient]]
 
@@ -42,3 +44,24 @@ async def member(client: httpx.AsyncClient) -> httpx.AsyncClient:
     """``client``, signed up and signed in as spartacus."""
     await sign_up(client, "spartacus")
     return client
+
+
+@pytest.fixture(scope="module")
+def password_hash() -> str:
+    return hash_password(PASSWORD)
+
+
+@pytest.fixture
+def browser(
+    services: Services, new_client: NewClient, password_hash: str
+) -> Callable[..., Awaitable[httpx.AsyncClient]]:
+    """``await browser("spartacus", is_pro=True)``: a new user, signed in in a new browser."""
+
+    async def make(username: str, **fields: object) -> httpx.AsyncClient:
+        await make_user(services, username, password_hash=password_hash, **fields)
+        client = await new_client()
+        response = await sign_in(client, username)
+        assert response.status_code == 303, response.text
+        return client
+
+    return make

@@ -9,35 +9,12 @@ import re
 import httpx
 import pytest
 
-from mixcast.accounts.passwords import hash_password
-from mixcast.services import Services
-from tests.factories import make_user
-from tests.web.conftest import NewClient
-from tests.web.helpers import PASSWORD, csrf_token, post_form, sign_in
+from tests.web.helpers import csrf_token, post_form
 
 pytestmark = pytest.mark.anyio
 
 PAGE = "/settings/hosts/"
 XSS = "<script>alert(1)</script>"
-
-
-@pytest.fixture(scope="module")
-def password_hash() -> str:
-    return hash_password(PASSWORD)
-
-
-@pytest.fixture
-def browser(services: Services, new_client: NewClient, password_hash: str):
-    """``await browser("spartacus", is_pro=True)``: a new user, signed in in a new browser."""
-
-    async def make(username: str, **fields: object) -> httpx.AsyncClient:
-        await make_user(services, username, password_hash=password_hash, **fields)
-        client = await new_client()
-        response = await sign_in(client, username)
-        assert response.status_code == 303, response.text
-        return client
-
-    return make
 
 
 def rows(page: str, kind: str) -> list[str]:

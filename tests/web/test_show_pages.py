@@ -12,7 +12,6 @@ from urllib.parse import parse_qs, quote, urlsplit
 import httpx
 import pytest
 
-from mixcast.accounts.passwords import hash_password
 from mixcast.accounts.users import get_user
 from mixcast.services import Services
 from mixcast.shows.engagement import record_listen
@@ -20,8 +19,7 @@ from mixcast.shows.listing import set_show_hosts
 from mixcast.shows.shows import Section
 from tests.conftest import api_get
 from tests.factories import T0, make_show, make_token, make_user
-from tests.web.conftest import NewClient
-from tests.web.helpers import CSRF_COOKIE, PASSWORD, post_form, sign_in
+from tests.web.helpers import CSRF_COOKIE, post_form, sign_in
 
 pytestmark = pytest.mark.anyio
 
@@ -65,25 +63,6 @@ def buttons(page: str) -> list[str]:
     """The labels of the page's own buttons (not the header's Sign out)."""
     main = page.split("<main>", 1)[1]
     return [html.unescape(b) for b in re.findall(r"<button[^>]*>([^<]+)</button>", main)]
-
-
-@pytest.fixture(scope="module")
-def password_hash() -> str:
-    return hash_password(PASSWORD)
-
-
-@pytest.fixture
-def browser(services: Services, new_client: NewClient, password_hash: str):
-    """``await browser("crixus")``: a new user, signed in in a new browser."""
-
-    async def make(username: str, **fields: object) -> httpx.AsyncClient:
-        await make_user(services, username, password_hash=password_hash, **fields)
-        client = await new_client()
-        response = await sign_in(client, username)
-        assert response.status_code == 303, response.text
-        return client
-
-    return make
 
 
 @pytest.fixture

@@ -8,10 +8,8 @@ from __future__ import annotations
 import email.parser
 import email.policy
 import secrets
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from email.utils import formatdate
-from pathlib import Path
 
 import httpx
 import orjson
@@ -21,12 +19,11 @@ from mixcast.db.counters import drifted
 from mixcast.db.database import Query
 from mixcast.media.audio import make_rendition
 from mixcast.media.waveform import read_peaks
-from mixcast.services import Services, open_services
+from mixcast.services import Services
 from mixcast.web.streams import LISTEN_LIMIT, byte_ranges
-from tests.conftest import client_of, make_settings
+from tests.conftest import client_of
 from tests.factories import T0, make_show
 from tests.media.conftest import Sample, write_audio
-from tests.s3server import S3Server
 from tests.web.conftest import NewClient
 from tests.web.helpers import sign_up
 
@@ -355,20 +352,6 @@ async def test_peaks(client, show, media):
 
 
 # ---------------------------------------------------------------- S3
-
-
-@pytest.fixture
-async def s3_services(
-    database_url: str, tmp_path: Path, media_dir: Path, services: Services, s3: S3Server
-) -> AsyncIterator[Services]:
-    """The test's database (``services`` emptied it) with its files in a fresh bucket."""
-    settings = make_settings(database_url, tmp_path, media_dir)
-    bucket = "streams-" + secrets.token_hex(4)
-    opened = await open_services(replace(settings, storage_url=s3.url(bucket)))
-    try:
-        yield opened
-    finally:
-        await opened.close()
 
 
 @pytest.mark.integration
