@@ -28,9 +28,13 @@ DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000_000
 _INT = re.compile(r"\A[0-9]{1,9}\Z")
-_UNIX = re.compile(r"\A[0-9]{1,11}(?:\.[0-9]{1,6})?\Z")
-_CURSOR = re.compile(r"\A([0-9]{1,11}\.[0-9]{6})_([0-9]{1,18})\Z")
-_DATE = re.compile(r"\A(\d{4})-(\d\d)-(\d\d)(?:[ T](\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,6}))?)?)?Z?\Z")
+# Signed: dates before 1970 are accepted, and the way back from ``until=0``: ``since=-0.000001``.
+_UNIX = re.compile(r"\A(-?)([0-9]{1,11})(?:\.([0-9]{1,6}))?\Z")
+_CURSOR = re.compile(r"\A(-?[0-9]{1,11}\.[0-9]{6})_([0-9]{1,18})\Z")
+# ASCII digits only, as everywhere else in the query: "\d" alone would take "٢٠٢٠".
+_DATE = re.compile(
+    r"\A(\d{4})-(\d\d)-(\d\d)(?:[ T](\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,6}))?)?)?Z?\Z", re.ASCII
+)
 # Parameters that belong to one page, not to the list: links replace them.
 PAGE_PARAMS = frozenset({"limit", "offset", "since", "until", "callback", "access_token"})
 
@@ -45,9 +49,11 @@ def parse_time(name: str, value: str) -> int:
     """A unix timestamp (``1500000000`` or ``1500000000.25``) or ``YYYY-MM-DD HH:MM:SS`` (UTC)
     as microseconds."""
     value = value.strip()
-    if _UNIX.match(value):
-        whole, _, frac = value.partition(".")
-        return int(whole) * 1_000_000 + int((frac or "0").ljust(6, "0"))
+    unix = _UNIX.match(value)
+    if unix:
+        sign, whole, frac = unix.groups()
+        us = int(whole) * 1_000_000 + int((frac or "0").ljust(6, "0"))
+        return -us if sign else us
     match = _DATE.match(value)
     if match:
         y, mo, d, h, mi, s, frac = match.groups()
@@ -92,7 +98,9 @@ def parse_page(query: Any) -> Window:
 
 
 def _unix(us: int) -> str:
-    return f"{us // 1_000_000}.{us % 1_000_000:06d}"
+    """``us`` as ``parse_time`` reads it back: -1 is ``-0.000001``, not ``-1.999999``."""
+    sign = "-" if us < 0 else ""
+    return f"{sign}{abs(us) // 1_000_000}.{abs(us) % 1_000_000:06d}"
 
 
 def _stamp(us: int, tie: int) -> str:
@@ -120,7 +128,8 @@ def links(
         offset = window.offset or 0
         if offset > 0:
             out["previous"] = link(offset=max(offset - window.limit, 0))
-        if page.has_more:
+        # Past MAX_OFFSET the parser refuses the offset: no link may lead there.
+        if page.has_more and offset + window.limit <= MAX_OFFSET:
             out["next"] = link(offset=offset + window.limit)
         return out
     items = page.items
