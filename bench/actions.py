@@ -61,6 +61,7 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from ratios import ratio_line
 from show_get import (
     APP_NAME,
     TICK,
@@ -476,7 +477,29 @@ def main(argv: list[str] | None = None) -> int:
     status = guarded("bench-actions-", run)
     for label, runs in results.items():
         print("\n" + table(args, label, runs))
+    if status == 0:
+        print(ratio_lines(results))
     return status
+
+
+def ratio_lines(results: dict[str, dict[str, list[Result]]]) -> str:
+    """The RATIO lines (``bench/ratios.py``): each limiter configuration against ``off``."""
+    lines = []
+    for label, runs in results.items():
+        for config in CONFIGS[1:]:
+            pairs = zip(runs[config], runs["off"], strict=True)
+            lines.append(
+                ratio_line(
+                    f"actions:{label}-{config}",
+                    f"follow/unfollow, rate limits on {config} / off ({label})",
+                    statistics.median(r.rps for r in runs[config]),
+                    statistics.median(r.rps for r in runs["off"]),
+                    statistics.median(r.rps / f.rps for r, f in pairs),
+                    "req/s",
+                    f">={TARGET:.2f}",
+                )
+            )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -52,6 +52,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # mixcast is run from the checkout, not installed
     sys.path.insert(0, str(ROOT))
 
+sys.path.insert(0, str(ROOT / "bench"))
+
+from ratios import ratio_line  # noqa: E402
+
 from mixcast.api.paging import DEFAULT_LIMIT  # noqa: E402
 from mixcast.app import MixcastApp  # noqa: E402
 from mixcast.db.database import Database, Params, Query  # noqa: E402
@@ -315,6 +319,42 @@ def table(label: str, cases: list[Case]) -> str:
     return "\n".join(lines)
 
 
+def ratio_lines(label: str, cases: list[Case]) -> list[str]:
+    """The RATIO lines (``bench/ratios.py``): each list's deepest date-mode page against its
+    first page, p50."""
+    first: dict[str, float] = {}
+    deepest: dict[str, Case] = {}
+    for case in cases:
+        if case.mode != "date":
+            continue
+        if case.depth == 0:
+            first[case.name] = _pct(case.times, 50) * 1e3
+        elif case.name not in deepest or case.depth > deepest[case.name].depth:
+            deepest[case.name] = case
+    lines = []
+    for name, case in deepest.items():
+        deep = _pct(case.times, 50) * 1e3
+        slug = (
+            "genre-new"
+            if name.startswith("/genres/")
+            else "user-cloudcasts"
+            if name.endswith("/cloudcasts/")
+            else name.strip("/").replace("/", "-")
+        )
+        lines.append(
+            ratio_line(
+                f"list_depth:{label}-{slug}",
+                f"{name} p50 at depth {case.depth:,} / depth 0 ({label})",
+                deep,
+                first[name],
+                deep / first[name],
+                "ms",
+                f"<={TARGET}",
+            )
+        )
+    return lines
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sqlite", metavar="PATH", help="SQLite database file")
@@ -346,10 +386,11 @@ def main(argv: list[str] | None = None) -> int:
         targets.append(("sqlite", f"sqlite:///{Path(args.sqlite).resolve()}"))
     if args.postgres:
         targets.append(("postgresql", args.postgres))
-    out = []
+    out, ratios = [], []
     for label, url in targets:
         cases, plans = asyncio.run(bench(label, url, args))
         out.append(table(label, cases))
+        ratios += ratio_lines(label, cases)
         if plans:
             out.append(f"{label}: plans of the first and deepest pages\n" + "\n".join(plans))
     print(
@@ -359,6 +400,7 @@ def main(argv: list[str] | None = None) -> int:
         f"list's first page; target: ratio <= {TARGET} at depth 1M (or the last page)\n"
     )
     print("\n\n".join(out))
+    print("\n".join(ratios))
     return 0
 
 

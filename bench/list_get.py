@@ -49,6 +49,7 @@ from show_get import (
     get_json,
     guarded,
     make_parser,
+    ratio_lines,
     table,
 )
 
@@ -163,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     last = PAGE * (args.popular_pages - 1)
     what = f"GET /{{user}}/cloudcasts/ (page 1), /popular/?offset=0..{last} ({PAGE} shows a page)"
     print("\n" + table(rows, args, what=what, target=TARGET))
+    print(ratio_lines("list_get", rows, "GET of a list page", TARGET))
     return 0
 
 

@@ -32,6 +32,10 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from ratios import ratio_line
+
 from mixcast.media import audio, waveform
 
 CACHE = Path("/tmp/mixcast-bench")
@@ -127,12 +131,12 @@ def run_floor(src: Path, dst: Path) -> Run:
         assert proc.stdout is not None
         tail = b""
         while block := proc.stdout.read(chunk):
-            data = tail + block
-            whole = len(data) - len(data) % (2 * fine)
-            pixels = np.frombuffer(data[:whole], dtype="<i2").reshape(-1, fine)
+            pcm = tail + block
+            whole = len(pcm) - len(pcm) % (2 * fine)
+            pixels = np.frombuffer(pcm[:whole], dtype="<i2").reshape(-1, fine)
             mins.append(pixels.min(axis=1))
             maxs.append(pixels.max(axis=1))
-            tail = data[whole:]
+            tail = pcm[whole:]
         if len(tail) >= 2:
             last = np.frombuffer(tail[: len(tail) // 2 * 2], dtype="<i2")
             mins.append(last.min(keepdims=True))
@@ -222,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{out.channels} channels, {out.duration:.2f} s"
         + f"\nwaveform {compare(runs['mixcast'][0].peaks, runs['floor'][0].peaks)}"
     )
+    what = f"{args.minutes}-minute MP3 -> 128k MP3 + waveform / ffmpeg CLI, wall time"
+    print(ratio_line("pipeline", what, wall["mixcast"], wall["floor"], ratio, "s", f"<={TARGET}"))
     return 0
 
 

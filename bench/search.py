@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import gen  # noqa: E402  (the generator's vocabulary)
+from ratios import ratio_line  # noqa: E402
 
 from mixcast.db.database import Connection, Database, Query, connect  # noqa: E402
 from mixcast.db.urls import DatabaseURL  # noqa: E402
@@ -77,18 +78,19 @@ def summary(label: str, samples: Sequence[float]) -> str:
     return f"  {label:10} p50 {p50:8.2f}  p99 {p99:8.2f}  mean {statistics.fmean(ordered):8.2f} ms"
 
 
-async def run(url: str, texts: list[str], warmup: list[str], limit: int) -> None:
+async def run(url: str, texts: list[str], warmup: list[str], limit: int) -> str:
+    """Measure one database; its RATIO line (``bench/ratios.py``)."""
     db: Database = await connect(DatabaseURL.parse(url))
     try:
         async with db.reading() as conn:
-            await measure(conn, db.dialect, url, texts, warmup, limit)
+            return await measure(conn, db.dialect, url, texts, warmup, limit)
     finally:
         await db.close()
 
 
 async def measure(
     conn: Connection, dialect: str, url: str, texts: list[str], warmup: list[str], limit: int
-) -> None:
+) -> str:
     floor = FLOOR[dialect]
     for text in warmup:  # warm the caches and the prepared statements
         await search_shows(conn, text, limit, 0)
@@ -110,6 +112,15 @@ async def measure(
     print(summary("match-only", bare))
     ratio = statistics.median(ranked) / max(statistics.median(bare), 1e-9)
     print(f"  ranked / match-only at p50: {ratio:.1f}x")
+    return ratio_line(
+        f"search:{dialect}",
+        f"search_shows p50 / bare MATCH p50 ({dialect}; target: ranked p50 <= 10 ms)",
+        statistics.median(ranked),
+        statistics.median(bare),
+        ratio,
+        "ms",
+        "none",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -128,8 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     urls = ([f"sqlite:///{Path(args.sqlite).resolve()}"] if args.sqlite else []) + (
         [args.postgres] if args.postgres else []
     )
-    for url in urls:
-        asyncio.run(run(url, texts, warmup, args.limit))
+    lines = [asyncio.run(run(url, texts, warmup, args.limit)) for url in urls]
+    print("\n".join(lines))
     return 0
 
 

@@ -55,6 +55,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from ratios import ratio_line
+
 ROOT = Path(__file__).resolve().parent.parent
 FLOOR_APP = ROOT / "bench" / "floor_app.py"
 API_PREFIX = "/api"
@@ -154,7 +158,7 @@ def postgres_keys(url: str, n: int, rnd: random.Random) -> list[str]:
 
         def fetch(ids: list[int]) -> list[tuple[str, str]]:
             sql = _KEYS_SQL.format(ids=",".join(map(str, ids)))
-            return [(u, s) for u, s in conn.execute(sql)]  # type: ignore[call-overload]
+            return [(u, s) for u, s in conn.execute(sql)]
 
         return _sample_keys(fetch, max_id, n, rnd)
 
@@ -539,6 +543,29 @@ def table(
     return "\n".join(lines)
 
 
+def ratio_lines(
+    bench: str, rows: dict[str, dict[str, list[Result]]], what: str, target: float
+) -> str:
+    """The RATIO lines of ``table``'s rows (``bench/ratios.py``), for ``bench/all.py``."""
+    lines = []
+    for label, runs in rows.items():
+        ratio = _median(
+            [m.rps / f.rps for m, f in zip(runs["mixcast"], runs["floor"], strict=True)]
+        )
+        lines.append(
+            ratio_line(
+                f"{bench}:{label.replace(' ', '-')}",
+                f"{what} ({label}), req/s",
+                _median([r.rps for r in runs["mixcast"]]),
+                _median([r.rps for r in runs["floor"]]),
+                ratio,
+                "req/s",
+                f">={target:.2f}",
+            )
+        )
+    return "\n".join(lines)
+
+
 # ---------------------------------------------------------------- main
 
 
@@ -625,6 +652,7 @@ def main(argv: list[str] | None = None) -> int:
     status = guarded("bench-show-get-", run)
     if status == 0:
         print("\n" + table(results, args))
+        print(ratio_lines("show_get", results, "GET /{user}/{show}/", TARGET))
     return status
 
 

@@ -43,6 +43,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from ratios import ratio_line
 from show_get import (
     TICK,
     BenchError,
@@ -303,6 +304,26 @@ def table(runs: dict[str, dict[str, list[Measured]]], args: argparse.Namespace) 
     return "\n".join(lines)
 
 
+def ratio_lines(runs: dict[str, dict[str, list[Measured]]]) -> str:
+    """The RATIO lines (``bench/ratios.py``): one per kind of read."""
+    lines = []
+    for mode, by_server in runs.items():
+        pairs = zip(by_server["mixcast"], by_server["floor"], strict=True)
+        what = "whole file" if mode == "full" else "ranged reads"
+        lines.append(
+            ratio_line(
+                f"stream:{mode}",
+                f"GET stream.mp3, {what} / bare FileResponse",
+                statistics.median(m.result.rps for m in by_server["mixcast"]),
+                statistics.median(m.result.rps for m in by_server["floor"]),
+                statistics.median(mix.result.rps / floor.result.rps for mix, floor in pairs),
+                "req/s",
+                f">={TARGET:.2f}",
+            )
+        )
+    return "\n".join(lines)
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mp3", help="an MP3 to serve (made, ~--size-mib, when missing)")
@@ -342,6 +363,7 @@ def main(argv: list[str] | None = None) -> int:
     status = guarded("bench-stream-", run)
     if status == 0:
         print("\n" + table(runs, args))
+        print(ratio_lines(runs))
     return status
 
 

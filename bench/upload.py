@@ -38,6 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from ratios import ratio_line
 from show_get import BenchError, guarded, serve
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -192,6 +193,9 @@ def run(args: argparse.Namespace, work: Path) -> None:
     print(f"{'mixcast POST /upload/':<28}{mine:>10,.0f}{statistics.median(ratios):>8.2f}"
           f"   target >= {TARGET_RATIO:.2f}")  # fmt: skip
     print(f"peak RSS growth of the server: {growth:.1f} MiB   target <= {TARGET_RSS_MIB} MiB")
+    what = f"POST /upload/ of {args.size_mib} MiB / bare stream to disk"
+    ratio = statistics.median(ratios)
+    print(ratio_line("upload", what, mine, floor, ratio, "MiB/s", f">={TARGET_RATIO:.2f}"))
     body.unlink()
     if not args.no_pipeline:
         print(flush=True)
