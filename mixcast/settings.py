@@ -53,6 +53,13 @@ def _seconds(env: dict[str, str], name: str, default: int, what: str = "seconds"
     return int(text)
 
 
+def _job_lease(env: dict[str, str]) -> int:
+    value = _seconds(env, "MIXCAST_JOB_LEASE", 60)
+    if value < 1:
+        raise ConfigError("MIXCAST_JOB_LEASE must be a whole number of seconds, 1 or more")
+    return value
+
+
 def _bytes(env: dict[str, str], name: str, default: int) -> int:
     """A size in bytes, 1 or more, at most ``default`` (an operator may lower a limit)."""
     value = _seconds(env, name, default, "bytes")
@@ -168,6 +175,9 @@ class Settings:
     # Job consumer threads started inside each server process; 0 when `mixcast worker` runs
     # the jobs in processes of its own (scale mode).
     job_workers: int = 1
+    # Seconds a job's claim on a show lasts; a running job renews it every quarter of that, so
+    # a dead worker's show is taken over this long after it died (uploads/pipeline.py).
+    job_lease: int = 60
     max_audio_bytes: int = MAX_AUDIO_BYTES  # an upload's audio file, at most
     # Deep links (/.well-known/): the iOS and Android apps that may open the site's URLs.
     apple_app_ids: tuple[str, ...] = ()
@@ -194,6 +204,7 @@ class Settings:
             },
             queue_url=env.get("MIXCAST_QUEUE_URL", ""),
             job_workers=_seconds(env, "MIXCAST_JOB_WORKERS", 1, "threads"),
+            job_lease=_job_lease(env),
             max_audio_bytes=_bytes(env, "MIXCAST_MAX_AUDIO_BYTES", MAX_AUDIO_BYTES),
             apple_app_ids=_apple_app_ids(env, "MIXCAST_APPLE_APP_IDS"),
             android_apps=_android_apps(env, "MIXCAST_ANDROID_APPS"),

@@ -126,6 +126,9 @@ class JobQueue:
             initial_delay=0.1,
             max_delay=1.0,
             check_worker_health=not in_process,
+            # SIGTERM (what systemd and container runtimes send) lets running jobs finish; a
+            # job cut short anyway (SIGKILL) is taken over once its lease ends.
+            graceful_signal="TERM",
         )
 
     # ---------------------------------------------------------------- per-thread context

@@ -1,12 +1,13 @@
-"""Clearing up after crashes, so nothing is lost or half-made (run at start-up and every few
-minutes by the periodic ``sweep`` job):
+"""Clearing up after crashes, so nothing is lost or half-made:
 
 - upload bodies and job scratch folders left on this machine's disk by a process that died
-  (SIGKILL mid-upload): their names carry the process id (``uploads.tempfiles``);
+  (SIGKILL mid-upload): their names carry the process id (``uploads.tempfiles``); at every
+  start and by the periodic ``sweep`` (every 10 minutes);
 - originals stored by an upload whose show was never created (a crash between storing and the
-  commit): deleted once an hour old, from the last ``ORPHAN_HOURS`` hours of keys;
+  commit): deleted once an hour old, from the last ``ORPHAN_HOURS`` hours of keys (``sweep``);
 - shows whose job was never sent or whose worker died: ``received`` for a minute, or
-  ``processing`` past their lease; their ids are returned for the caller to send again.
+  ``processing`` past their lease (``unfinished_shows``, for the caller to send their jobs
+  again: the ``resend_unfinished`` job, every minute and at every consumer's start).
 """
 
 from __future__ import annotations
@@ -27,11 +28,14 @@ ORPHAN_HOURS = 48
 RESEND_AFTER_US = 60 * 1_000_000
 
 # The first condition is the partial index's predicate word for word (SQLite uses it only then).
+# A processing show is re-sent as soon as its lease has passed: the lease is renewed while its
+# run is alive, however long it has been processing.
 _UNFINISHED = Query(
     """
     SELECT id FROM shows
-    WHERE (status = 'received' OR status = 'processing') AND updated_at < :quiet
-      AND (status = 'received' OR lease_until < :now)
+    WHERE (status = 'received' OR status = 'processing')
+      AND ((status = 'received' AND updated_at < :quiet)
+           OR (status = 'processing' AND lease_until < :now))
     ORDER BY updated_at LIMIT 500
     """
 )

@@ -1,6 +1,7 @@
 """The media pipeline and the sweep as a worker runs them: a claim per run, steps that are
 skipped when done, a failure stored on the row, a dead worker's show taken over once its lease
-has passed, and the leftovers of crashes cleared."""
+has passed, and the leftovers of crashes cleared. Leases and overlapping runs:
+test_pipeline_leases.py."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from mixcast.services import Services
 from mixcast.storage import LocalStore
 from mixcast.uploads.pipeline import LEASE_US, process_show, stream_key
 from mixcast.uploads.sweep import sweep_job_dirs, sweep_orphan_originals, unfinished_shows
-from mixcast.worker import PROCESS_SHOW, run_sweep
+from mixcast.worker import PROCESS_SHOW, run_resend_unfinished
 from tests.api.uploading import audio_file, post_upload
 from tests.conftest import api_get
 from tests.factories import make_token, make_user
@@ -110,7 +111,7 @@ async def test_a_finished_step_is_not_redone(services, received):
         assert await drifted(conn) == []
 
 
-async def test_the_sweep_resends_forgotten_jobs(services, received):
+async def test_forgotten_jobs_are_sent_again(services, received):
     show_id = received["id"]
     await services.jobs.run_pending(services)  # the queue is empty again
     await services.db.execute(
@@ -118,10 +119,10 @@ async def test_the_sweep_resends_forgotten_jobs(services, received):
         {"id": show_id},
     )  # as if the server died between the commit and sending the job
     assert await unfinished_shows(services.db, int(time.time() * 1e6)) == [show_id]
-    done = await run_sweep(services)
-    assert done["resent"] == 1 and services.jobs.pending() == 1
+    assert await run_resend_unfinished(services) == 1 and services.jobs.pending() == 1
     assert await services.jobs.run_pending(services) == 1
     assert (await status(services, show_id))["status"] == "ready"
+    assert await run_resend_unfinished(services) == 0 and services.jobs.pending() == 0
     assert PROCESS_SHOW == "process_show"
 
 
@@ -155,6 +156,7 @@ async def test_the_periodic_jobs_are_due_on_their_schedules(services):
         when = datetime.datetime(2026, 12, 1, hour, minute)
         return {task.name for task in services.jobs.huey.read_periodic(when)}
 
-    assert due(12, 0) == {"publish_scheduled", "sweep"}
-    assert due(12, 1) == {"publish_scheduled"}
-    assert due(12, 10) == {"publish_scheduled", "sweep"}
+    every_minute = {"publish_scheduled", "resend_unfinished"}
+    assert due(12, 0) == every_minute | {"sweep"}
+    assert due(12, 1) == every_minute
+    assert due(12, 10) == every_minute | {"sweep"}
