@@ -87,5 +87,38 @@ class ServerError(AppError):
     """A bug on our side, reported without its details."""
 
 
+RETRY_AFTER_SECONDS = 5  # what a 503 tells clients: long enough for a database restart
+
+
+class ServiceUnavailable(AppError):
+    """Something mixcast depends on is down for now: 503 with ``Retry-After``. The cause is
+    logged where it is detected; clients only learn to come back later."""
+
+    type = "ServiceUnavailableException"
+    http_status = 503
+
+    def __init__(self, message: str = "The service is unavailable; try again later.") -> None:
+        super().__init__(message, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    """The database cannot be reached (restarting, down, refusing connections). Raised by
+    ``db.database`` in place of the driver's connection errors."""
+
+
+class InsufficientStorage(AppError):
+    """The server's temporary folder is full (ENOSPC/EDQUOT) while receiving an upload: 507,
+    WebDAV's "Insufficient Storage", which says the request may succeed later, unlike a 413."""
+
+    type = "InsufficientStorageException"
+    http_status = 507
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The server is out of temporary space; try again later.",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+
+
 class ConfigError(Exception):
     """The settings cannot be used; raised at start-up, never in a request."""

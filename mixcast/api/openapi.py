@@ -411,6 +411,12 @@ ERRORS = {
         "headers": RATE_HEADERS,
         "content": ERROR_CONTENT,
     },
+    "503": {
+        "description": "The database or the storage is away for now "
+        "(ServiceUnavailableException): retry after Retry-After seconds.",
+        "headers": {"Retry-After": {"description": "Seconds to wait.", **_INT_HEADER}},
+        "content": ERROR_CONTENT,
+    },
 }
 
 
@@ -471,6 +477,12 @@ def _operation(route: ApiRoute, method: str) -> dict[str, Any]:
         operation["responses"]["413"] = {
             "description": "A file over its limit (FormValidationError), refused at once.",
             "headers": RATE_HEADERS,
+            "content": ERROR_CONTENT,
+        }
+        operation["responses"]["507"] = {
+            "description": "The server's temporary space is full "
+            "(InsufficientStorageException): retry after Retry-After seconds.",
+            "headers": {"Retry-After": {"description": "Seconds to wait.", **_INT_HEADER}},
             "content": ERROR_CONTENT,
         }
     # Every operation takes a token (it adds the extras); some require one.

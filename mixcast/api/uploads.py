@@ -6,7 +6,7 @@ arrive, and a file over its limit is refused at once. What happens next is the d
 ``accept_upload`` stores the show and the pipeline's job is sent after its commit; ``edit_show``
 applies an edit. Answers: ``{"result": {"success": true, "message": "Uploaded <name>",
 "key": "/<user>/<slug>/"}}``; errors are 400 (413 for a file over its limit) with every bad
-field in ``details``.
+field in ``details``, and 507 when the server's temporary folder fills up (``multipart``).
 """
 
 from __future__ import annotations

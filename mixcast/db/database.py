@@ -7,18 +7,28 @@ parameters; a list or tuple value expands to ``(v1, v2, ...)`` for ``IN``.
 
 Reads go through ``Database.fetch_*``. Writes go through ``Database.transaction()``: the unit of
 work that a request or a job owns, and the one place that commits.
+
+PostgreSQL going away (restarted, stopped, refusing connections) surfaces as one error,
+``DatabaseUnavailable`` (503), logged as one line; the pool drops the dead connections and
+opens new ones on later requests, so mixcast recovers by itself when the server is back.
+A transaction cut off by it is rolled back by the server; only one cut off during its own
+COMMIT has an unknown outcome, as with any database client.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 from mixcast.db.urls import DatabaseURL
+from mixcast.errors import DatabaseUnavailable
+
+log = logging.getLogger("mixcast.db")
 
 Row = Mapping[str, Any]
 Params = Mapping[str, Any]
@@ -194,6 +204,33 @@ def _pg_args(query: Query, params: Params | None) -> tuple[str, Sequence[Any]]:
     return query.pg, [params[name] for name in query.names]
 
 
+# The connection is gone or cannot be made: the database, not the query, is the problem.
+_GONE_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300"})  # shutdown, starting, full
+
+
+def _is_outage(exc: BaseException) -> bool:
+    from asyncpg import exceptions as pg
+
+    if isinstance(exc, OSError | pg.PostgresConnectionError):  # refused, reset, timed out
+        return True
+    if isinstance(exc, pg.PostgresError):
+        return exc.sqlstate in _GONE_SQLSTATES
+    # The driver's own checks on a connection the server closed ("connection is closed",
+    # "the underlying connection is closed"); other InterfaceErrors are bugs, left alone.
+    return type(exc) is pg.InterfaceError and "closed" in str(exc)
+
+
+def _reraise(exc: Exception) -> NoReturn:
+    """Raise ``DatabaseUnavailable`` in place of a connection error, ``exc`` itself otherwise.
+    Logged once: a rollback failing after the first error gives back that first one."""
+    if not _is_outage(exc):
+        raise exc
+    if isinstance(exc.__context__, DatabaseUnavailable):
+        raise exc.__context__ from exc
+    log.warning("database unavailable: %s: %s", type(exc).__name__, exc)
+    raise DatabaseUnavailable() from exc
+
+
 class _PostgresConnection:
     dialect = "postgresql"
 
@@ -202,30 +239,50 @@ class _PostgresConnection:
 
     async def fetch_all(self, query: Query, params: Params | None = None) -> list[Row]:
         sql, args = _pg_args(query, params)
-        rows: list[Row] = await self._conn.fetch(sql, *args)
+        try:
+            rows: list[Row] = await self._conn.fetch(sql, *args)
+        except Exception as exc:
+            _reraise(exc)
         return rows
 
     async def fetch_one(self, query: Query, params: Params | None = None) -> Row | None:
         sql, args = _pg_args(query, params)
-        row: Row | None = await self._conn.fetchrow(sql, *args)
+        try:
+            row: Row | None = await self._conn.fetchrow(sql, *args)
+        except Exception as exc:
+            _reraise(exc)
         return row
 
     async def fetch_value(self, query: Query, params: Params | None = None) -> Any:
         sql, args = _pg_args(query, params)
-        return await self._conn.fetchval(sql, *args)
+        try:
+            return await self._conn.fetchval(sql, *args)
+        except Exception as exc:
+            _reraise(exc)
 
     async def execute(self, query: Query, params: Params | None = None) -> int:
         sql, args = _pg_args(query, params)
-        status: str = await self._conn.execute(sql, *args)
+        try:
+            status: str = await self._conn.execute(sql, *args)
+        except Exception as exc:
+            _reraise(exc)
         tail = status.rsplit(" ", 1)[-1]
         return int(tail) if tail.isdigit() else 0
 
     async def execute_many(self, query: Query, rows: Iterable[Params]) -> None:
-        await self._conn.executemany(query.pg, [[r[n] for n in query.names] for r in rows])
+        try:
+            await self._conn.executemany(query.pg, [[r[n] for n in query.names] for r in rows])
+        except Exception as exc:
+            _reraise(exc)
 
 
 class PostgresDatabase(_PostgresConnection):
-    """An asyncpg pool; each read borrows a connection, each transaction holds one."""
+    """An asyncpg pool; each read borrows a connection, each transaction holds one.
+
+    The pool replaces a connection the server closed when it is next acquired (asyncpg checks
+    ``is_closed`` there), so after a restart the first requests on dead connections fail with
+    ``DatabaseUnavailable`` and the rest get fresh ones.
+    """
 
     dialect = "postgresql"
 
@@ -236,13 +293,33 @@ class PostgresDatabase(_PostgresConnection):
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[Connection]:
         """Several reads in a row on one pooled connection: one acquire instead of one each."""
-        async with self._pool.acquire() as conn:
-            yield _PostgresConnection(conn)
+        failed: BaseException | None = None  # what the caller's block raised
+        try:
+            async with self._pool.acquire() as conn:
+                try:
+                    yield _PostgresConnection(conn)
+                except BaseException as exc:
+                    failed = exc
+                    raise
+        except Exception as exc:
+            if exc is failed:  # its queries were translated already; its own OSError is not ours
+                raise
+            _reraise(exc)  # the pool's: acquire, release
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:
-        async with self._pool.acquire() as conn, conn.transaction():
-            yield _PostgresConnection(conn)
+        failed: BaseException | None = None
+        try:
+            async with self._pool.acquire() as conn, conn.transaction():
+                try:
+                    yield _PostgresConnection(conn)
+                except BaseException as exc:
+                    failed = exc
+                    raise
+        except Exception as exc:
+            if exc is failed:
+                raise
+            _reraise(exc)  # the pool's or the transaction's: acquire, BEGIN, COMMIT, ROLLBACK
 
     async def close(self) -> None:
         await self._pool.close()
@@ -253,16 +330,42 @@ async def _keep_session(conn: Any) -> None:
     mixcast never changes session state, and transactions end in their context manager."""
 
 
+class _OutageInOneLine(logging.Filter):
+    """asyncpg's pool reconnects in the background to keep ``min_size`` connections, logging
+    each failed attempt with a traceback; while the database is away, one line each is enough."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is not None and _is_outage(exc):
+            record.msg = f"{record.getMessage()}: {type(exc).__name__}: {exc}"
+            record.args = None
+            record.exc_info = record.exc_text = None
+        return True
+
+
+def _quiet_pool_log() -> None:
+    pool_log = logging.getLogger("asyncpg.pool")
+    if not any(isinstance(f, _OutageInOneLine) for f in pool_log.filters):
+        pool_log.addFilter(_OutageInOneLine())
+
+
+# A new connection to a server that is down is refused at once; one to a host that does not
+# answer at all would otherwise wait asyncpg's 60 s, holding the request that asked for it.
+CONNECT_TIMEOUT = 5.0
+
+
 async def connect(url: DatabaseURL, *, pool_size: int = 10) -> Database:
     if url.dialect == "sqlite":
         return SQLiteDatabase(url)
     import asyncpg
 
+    _quiet_pool_log()
     pool = await asyncpg.create_pool(
         url.libpq,
         min_size=1,
         max_size=pool_size,
         statement_cache_size=256,
         reset=_keep_session,
+        timeout=CONNECT_TIMEOUT,
     )
     return PostgresDatabase(pool)

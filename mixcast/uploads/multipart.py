@@ -3,8 +3,8 @@
 python-multipart's callback parser splits the body; file parts go straight to temporary files
 (``tempfiles``), their size counted and their CRC-32 computed as the bytes arrive. Nothing holds
 a whole file in memory, every limit is checked at the chunk that crosses it, and on any failure
-(a limit, a bad body, the client going away, the task being cancelled) every temporary file made
-so far is deleted before the exception propagates.
+(a limit, a bad body, the client going away, the task being cancelled, the temporary folder
+filling up) every temporary file made so far is deleted before the exception propagates.
 
 Speed: each piece is checksummed and written on the event loop as it is parsed, as the floor of
 ``bench/upload.py`` writes ``request.stream()``: memory stays flat (one chunk at a time) and no
@@ -16,6 +16,7 @@ client and the server's loop already keep both cores busy); SHA-256 inline 0.74;
 
 from __future__ import annotations
 
+import logging
 import os
 import zlib
 from collections.abc import AsyncIterator, Mapping
@@ -28,11 +29,14 @@ from python_multipart import MultipartParser
 from python_multipart.exceptions import FormParserError, MultipartParseError
 from python_multipart.multipart import parse_options_header
 
+from mixcast.errors import InsufficientStorage
 from mixcast.uploads.errors import WHOLE_FORM, UploadInvalid, UploadTooLarge
-from mixcast.uploads.tempfiles import new_temp_file
+from mixcast.uploads.tempfiles import new_temp_file, out_of_space
 
 if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks
+
+log = logging.getLogger("mixcast.uploads")
 
 # The longest delimiter line python-multipart accepts ("\r\n--" + 256-byte boundary + "\r\n").
 _MAX_DELIMITER_BYTES = 256 + 6
@@ -124,8 +128,9 @@ async def receive_form(
     File parts are written to temporary files in ``tmp_dir``; the caller owns the returned form
     and must ``take`` the files it keeps and ``discard`` the rest. Raises ``UploadInvalid`` or
     ``UploadTooLarge`` (with every problem in ``details``) the moment the body is known to be
-    unusable, without reading further; on that and on any other exception (a disconnect, a
-    cancellation) the temporary files are already deleted when it propagates.
+    unusable, without reading further, and ``InsufficientStorage`` (507) when ``tmp_dir`` is
+    full; on those and on any other exception (a disconnect, a cancellation) the temporary
+    files are already deleted when it propagates.
     """
     boundary = _boundary(content_type)
     budget = limits.max_body_bytes
@@ -338,7 +343,11 @@ class _FileSink:
         self.filename = filename
         self.content_type = content_type
         self.limit = limit
-        self.path, self._fd = new_temp_file(tmp_dir, field)
+        try:
+            self.path, self._fd = new_temp_file(tmp_dir, field)
+        except OSError as error:  # no room even for an empty file (inodes)
+            _raise_if_full(error, tmp_dir)
+            raise
         self._open = True
         self._size = 0
         self._crc = 0
@@ -350,8 +359,12 @@ class _FileSink:
         self._size += size
         view = memoryview(data)[start:end]
         self._crc = zlib.crc32(view, self._crc)
-        while view:
-            view = view[os.write(self._fd, view) :]
+        try:
+            while view:
+                view = view[os.write(self._fd, view) :]
+        except OSError as error:  # the caller's abort() deletes the partial file
+            _raise_if_full(error, self.path.parent)
+            raise
 
     def finish(self) -> ReceivedFile:
         self._close()
@@ -372,6 +385,14 @@ class _FileSink:
         if self._open:
             self._open = False
             os.close(self._fd)
+
+
+def _raise_if_full(error: OSError, tmp_dir: Path) -> None:
+    """507 in place of ENOSPC/EDQUOT: the server is full for now, the upload is not at fault.
+    Logged, as the operator has a disk to look at; other errors propagate as they are."""
+    if out_of_space(error):
+        log.warning("the upload folder %s is full (%s): upload refused", tmp_dir, error.strerror)
+        raise InsufficientStorage() from error
 
 
 def _decode_name(raw: bytes) -> str:

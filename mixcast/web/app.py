@@ -15,10 +15,11 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Route, Router
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from mixcast.api.openapi import build_openapi
 from mixcast.api.routes import ApiRoute
+from mixcast.errors import AppError
 from mixcast.services import Services
 from mixcast.slashes import slashed_location
 from mixcast.storage.base import BlobNotFound, StorageUnavailable
@@ -81,7 +82,20 @@ class SiteApp:
                 await response(scope, receive, send)
                 return
             receive = capped(receive, MAX_BODY)
-        await self.router(scope, receive, send)
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.router(scope, receive, tracked)
+        except AppError as error:  # e.g. the database is away: its page, not a traceback
+            if started or scope["type"] != "http":
+                raise
+            response = self.pages.error(None, error.http_status, error.message, error.headers)
+            await response(scope, receive, send)
 
     async def home(self, request: Request, visit: Visit) -> Response:
         return self.pages.render(visit, "home.html")
