@@ -12,7 +12,16 @@ import logging
 import re
 
 SECRET_PARAMS = ("access_token", "client_secret", "code", "code_verifier", "password", "token")
-_SECRET = re.compile(r"(?i)((?:^|[?&;\s])(?:" + "|".join(SECRET_PARAMS) + r")=)[^&\s\"']*")
+
+
+def _any_spelling(name: str) -> str:
+    """A pattern for ``name`` with any of its characters percent-encoded: the app decodes
+    parameter names, so ``access%5Ftoken=`` carries a token as ``access_token=`` does."""
+    return "".join(f"(?:{re.escape(c)}|%{ord(c):02x})" for c in name)
+
+
+_NAMES = "|".join(_any_spelling(name) for name in SECRET_PARAMS)
+_SECRET = re.compile(r"(?i)((?:^|[?&;\s])(?:" + _NAMES + r")=)[^&\s\"']*")
 _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+")
 REDACTED = "[redacted]"
 

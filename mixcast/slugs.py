@@ -11,10 +11,8 @@ import unicodedata
 MAX_SLUG = 200
 
 
-def _is_word_char(ch: str) -> bool:
-    # Letters and digits of any script, and the combining marks that belong to them (casefold
-    # turns İ into i + U+0307, which must stay inside its word).
-    return ch.isalnum() or unicodedata.category(ch).startswith("M")
+def _is_mark(ch: str) -> bool:
+    return unicodedata.category(ch).startswith("M")
 
 
 _ASCII_GAP = re.compile(r"[^a-z0-9]+")
@@ -28,7 +26,11 @@ def slugify(text: str) -> str:
     out: list[str] = []
     gap = False
     for ch in text:
-        if _is_word_char(ch):
+        # Letters and digits of any script, and the combining marks that belong to them
+        # (casefold turns İ into i + U+0307, which must stay inside its word). A mark with no
+        # letter before it is a gap: it would sit invisibly at the start of a word, making
+        # ``/u/\u0301abc/`` a different address for a name that reads as "abc".
+        if ch.isalnum() or (_is_mark(ch) and out and not gap):
             if gap and out:
                 out.append("-")
             out.append(ch)

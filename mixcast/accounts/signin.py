@@ -61,4 +61,8 @@ async def find_login(conn: Connection, login: str) -> Row | None:
     login = login.strip()
     if not login or len(login) > 254:
         return None
-    return await conn.fetch_one(_BY_LOGIN, {"key": login.casefold(), "email": login.lower()})
+    # Usernames are ASCII: a login that is not could match one only through Unicode case
+    # folding (the long s of "ſpartacus" folds to "s"), which nothing else takes as the same
+    # name. Emails may be any script.
+    key = login.casefold() if login.isascii() else None
+    return await conn.fetch_one(_BY_LOGIN, {"key": key, "email": login.lower()})

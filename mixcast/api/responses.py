@@ -14,11 +14,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mixcast.api.params import parse_callback
-from mixcast.errors import AppError
+from mixcast.errors import RETRY_AFTER_SECONDS, AppError
 
 JSON = "application/json; charset=utf-8"
 JAVASCRIPT = "text/javascript; charset=utf-8"
-CORS = {"Access-Control-Allow-Origin": "*"}
+# On every API answer: any origin may read it, and no browser may sniff it into something else
+# (a JSON body run as script, a JSONP body rendered as HTML).
+CORS = {"Access-Control-Allow-Origin": "*", "X-Content-Type-Options": "nosniff"}
 PREFLIGHT = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
@@ -39,6 +41,7 @@ class _PlainJSON(Response):
             (b"content-length", str(len(content)).encode("latin-1")),
             (b"content-type", JSON.encode("latin-1")),
             (b"access-control-allow-origin", b"*"),
+            (b"x-content-type-options", b"nosniff"),
         ]
 
 
@@ -66,7 +69,10 @@ def error_response(request: Request, error: AppError) -> Response:
     except AppError:
         callback = None
     data, media_type = _body(error.body(), callback)
-    return Response(data, error.http_status, {**CORS, **error.headers}, media_type)
+    headers = {**CORS, **error.headers}
+    if error.http_status == 503:  # whatever is away (storage, the database): when to come back
+        headers.setdefault("Retry-After", str(RETRY_AFTER_SECONDS))
+    return Response(data, error.http_status, headers, media_type)
 
 
 def slash_redirect(location: str) -> Response:

@@ -52,7 +52,9 @@ async def playable_show(conn: Connection, username: str, slug: str) -> Row | Non
     """The show at ``/<username>/<slug>/`` with what its stream, peaks and listens routes need
     (``id``, ``owner_id``, ``visibility``, ``status``, ``stream_blob``, ``waveform_blob``), in
     one query, whoever may hear it: callers check ``visible_by_key``."""
-    if not USERNAME.match(username) or len(slug) > 255 or "\x00" in slug:
+    # 1024, not the stored slugs' 255: a decomposed (NFD) slug from a path is longer than the
+    # stored NFC one; the bound only keeps absurd paths from being normalised.
+    if not USERNAME.match(username) or len(slug) > 1024 or "\x00" in slug:
         return None
     return await conn.fetch_one(
         _PLAYABLE, {"user_key": username.casefold(), "slug": normalize_slug(slug)}

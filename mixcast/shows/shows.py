@@ -123,7 +123,9 @@ class NewShow:
 
 async def get_show(conn: Connection, username: str, slug: str) -> Row | None:
     """The show at ``/<username>/<slug>/`` whoever may see it; callers check visibility."""
-    if not USERNAME.match(username) or len(slug) > 255 or "\x00" in slug:
+    # 1024, not the stored slugs' 255: a decomposed (NFD) slug from a path is longer than the
+    # stored NFC one; the bound only keeps absurd paths from being normalised.
+    if not USERNAME.match(username) or len(slug) > 1024 or "\x00" in slug:
         return None
     return await conn.fetch_one(
         _BY_KEY, {"user_key": username.casefold(), "slug": normalize_slug(slug)}
@@ -223,7 +225,8 @@ async def create_show(conn: Connection, show: NewShow, now: int) -> tuple[int, s
     check_sections(show.sections)
     slug = await unique_slug(conn, show.owner_id, show.name)
     city = await conn.fetch_value(_OWNER_CITY, {"id": show.owner_id})
-    city_tag_id = await ensure_tag(conn, CITY, city) if city else None
+    # A city with no letter or digit (the profile form takes "🌍") has no tag to be listed under.
+    city_tag_id = await ensure_tag(conn, CITY, city) if city and slugify(city) else None
     is_listed = listed(show.visibility, show.status)
     published_at = now if is_listed else None
     show_id: int = await conn.fetch_value(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from mixcast.errors import AppError
 from mixcast.web.bodylimit import BodyTooLarge
@@ -37,6 +37,8 @@ async def read_form(request: Request) -> FormData:
         raise FormRejected(413, "What you sent is too large.") from exc
     except (MultiPartException, HTTPException) as exc:
         raise FormRejected(400, "The form could not be read.") from exc
+    except ClientDisconnect as exc:  # gone mid-body: nobody reads the answer, nothing was done
+        raise FormRejected(400, "The form did not arrive whole.") from exc
 
 
 def field_errors(error: AppError) -> dict[str, list[str]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -53,7 +53,8 @@ class TokenEndpoint:
                         value = form.get(name)
                         if isinstance(value, str) and value:
                             params[name] = value
-            except (BodyTooLarge, MultiPartException, HTTPException):
+            except (BodyTooLarge, MultiPartException, HTTPException, ClientDisconnect):
+                # A client gone mid-body never reads this answer; nothing was done.
                 return TokenError("invalid_request", "The form could not be read.")
         return params
 
