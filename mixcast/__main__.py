@@ -25,6 +25,8 @@ def _migrate(settings: Settings) -> None:
 def _serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
+    from mixcast.request_head import BoundedHeadProtocol
+
     uvicorn.run(
         "mixcast.app:create_app",
         factory=True,
@@ -32,7 +34,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
         port=args.port,
         workers=args.workers,
         loop="uvloop",
-        http="httptools",
+        http=BoundedHeadProtocol,  # httptools, with a bound on the request head
         access_log=args.access_log,
         # Forwarded headers are read by mixcast itself, from MIXCAST_TRUSTED_PROXIES
         # (mixcast/proxies.py), so every way of serving it behaves the same.
@@ -93,9 +95,11 @@ def _rank(settings: Settings, args: argparse.Namespace) -> None:
 
 def _worker(settings: Settings, args: argparse.Namespace) -> None:
     """Run the background jobs (mixcast/worker.py) in this process until interrupted; with
-    --once, run what is queued now and stop."""
+    --once, run what is queued now and stop. Either way a job queued at the start re-sends
+    the jobs of shows whose worker died (the one this start replaces, say)."""
     from mixcast.services import open_job_queue, open_services
     from mixcast.uploads.sweep import sweep_local
+    from mixcast.worker import RESEND_NOW
 
     sweep_local(settings.tmp_dir)
     if args.once:
@@ -103,6 +107,7 @@ def _worker(settings: Settings, args: argparse.Namespace) -> None:
         async def once() -> None:
             services = await open_services(settings)
             try:
+                services.jobs.send(RESEND_NOW)
                 print(f"ran {await services.jobs.run_pending(services)} job(s)")
             finally:
                 await services.close()
@@ -111,6 +116,7 @@ def _worker(settings: Settings, args: argparse.Namespace) -> None:
         return
 
     jobs = open_job_queue(settings)
+    jobs.send(RESEND_NOW)
     jobs.consumer(args.threads, periodic=not args.no_periodic, in_process=False).run()
 
 

@@ -75,3 +75,34 @@ def _wait_until_up(base: str, process: subprocess.Popen[bytes]) -> None:
     process.kill()
     output = process.communicate(timeout=10)[0].decode()
     pytest.fail("the server did not start:\n" + output)
+
+
+@dataclass
+class Worker:
+    """A ``mixcast worker`` process; ``.output`` holds what it printed once it has stopped."""
+
+    process: subprocess.Popen[bytes]
+    output: str = ""
+
+
+@contextmanager
+def working(env: dict[str, str], *worker_args: str) -> Iterator[Worker]:
+    """``python -m mixcast worker`` with ``env`` over ``os.environ``, stopped (SIGTERM, as a
+    supervisor stops it) at the end unless the test killed it first."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mixcast", "worker", *worker_args],
+        env={**os.environ, "MIXCAST_RANK_INTERVAL": "0", **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    worker = Worker(process)
+    try:
+        yield worker
+    finally:
+        if process.poll() is None:
+            process.terminate()
+        try:
+            worker.output = process.communicate(timeout=30)[0].decode()
+        except subprocess.TimeoutExpired:
+            process.kill()
+            worker.output = process.communicate(timeout=10)[0].decode()
