@@ -22,7 +22,7 @@ import logging
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Any, NoReturn, Protocol
 
 from mixcast.db.urls import DatabaseURL
@@ -290,12 +290,24 @@ class PostgresDatabase(_PostgresConnection):
         super().__init__(pool)  # asyncpg's Pool has fetch/fetchrow/fetchval/execute too
         self._pool = pool
 
-    @asynccontextmanager
-    async def reading(self) -> AsyncIterator[Connection]:
+    def reading(self) -> AbstractAsyncContextManager[Connection]:
         """Several reads in a row on one pooled connection: one acquire instead of one each."""
+        return self._held(in_transaction=False)
+
+    def transaction(self) -> AbstractAsyncContextManager[Connection]:
+        return self._held(in_transaction=True)
+
+    @asynccontextmanager
+    async def _held(self, *, in_transaction: bool) -> AsyncIterator[Connection]:
+        """A pooled connection, in a transaction when asked; the connection errors of the pool
+        and the transaction (acquire, BEGIN, COMMIT, ROLLBACK, release) become
+        ``DatabaseUnavailable``, as the queries' do."""
         failed: BaseException | None = None  # what the caller's block raised
         try:
-            async with self._pool.acquire() as conn:
+            async with (
+                self._pool.acquire() as conn,
+                conn.transaction() if in_transaction else nullcontext(),
+            ):
                 try:
                     yield _PostgresConnection(conn)
                 except BaseException as exc:
@@ -304,22 +316,7 @@ class PostgresDatabase(_PostgresConnection):
         except Exception as exc:
             if exc is failed:  # its queries were translated already; its own OSError is not ours
                 raise
-            _reraise(exc)  # the pool's: acquire, release
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Connection]:
-        failed: BaseException | None = None
-        try:
-            async with self._pool.acquire() as conn, conn.transaction():
-                try:
-                    yield _PostgresConnection(conn)
-                except BaseException as exc:
-                    failed = exc
-                    raise
-        except Exception as exc:
-            if exc is failed:
-                raise
-            _reraise(exc)  # the pool's or the transaction's: acquire, BEGIN, COMMIT, ROLLBACK
+            _reraise(exc)
 
     async def close(self) -> None:
         await self._pool.close()
