@@ -48,8 +48,21 @@ class LocalStore:
             Path(tmp).unlink(missing_ok=True)
             raise
 
+    @contextlib.contextmanager
+    def _room_for(self, key: str) -> Iterator[None]:
+        """A full disk (or quota) under the store is the store refusing to work, as a dead S3
+        is: 503, and the callers' clean-up and retries follow (the partial file is gone)."""
+        try:
+            yield
+        except OSError as error:
+            if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            log.warning("storage %s is full: %s not stored", self.root, key)
+            raise StorageUnavailable() from error
+
     def put_bytes(self, key: str, data: bytes) -> None:
-        self._write_atomically(self._path(key), lambda f: f.write(data))
+        with self._room_for(key):
+            self._write_atomically(self._path(key), lambda f: f.write(data))
 
     def get_bytes(self, key: str) -> bytes:
         try:
@@ -62,17 +75,18 @@ class LocalStore:
         (a 4 GiB upload costs nothing); otherwise the file is copied in chunks to a temporary
         name and renamed, and ``move`` removes the source after that."""
         dest = self._path(key)
-        if move:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.replace(path, dest)
-                return
-            except OSError as e:
-                if e.errno != errno.EXDEV:
-                    raise
-        # ``path.open`` rather than ``open(path)``: the copy reads through the Path it was given.
-        with path.open("rb") as src:
-            self._write_atomically(dest, lambda f: shutil.copyfileobj(src, f, _CHUNK))
+        with self._room_for(key):
+            if move:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    os.replace(path, dest)
+                    return
+                except OSError as e:
+                    if e.errno != errno.EXDEV:
+                        raise
+            # ``path.open`` rather than ``open(path)``: the copy reads through the Path given.
+            with path.open("rb") as src:
+                self._write_atomically(dest, lambda f: shutil.copyfileobj(src, f, _CHUNK))
         if move:
             path.unlink()
 

@@ -1,7 +1,8 @@
 """The upload folder filling up (a 1 MiB tmpfs mounted over it): an upload that does not fit is
 refused with 507 in the API's error shape and leaves nothing behind (no temporary file, no
 show, no blob), so the next upload that fits goes through. A job folder that fills up puts the
-show back to ``received`` for a retry, rather than failing it. Needs root, to mount."""
+show back to ``received`` for a retry, rather than failing it; a full storage disk refuses the
+upload with 503 and keeps nothing. Needs root, to mount."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ import os
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import pytest
 
 from mixcast.db.database import Query
-from mixcast.services import Services
+from mixcast.services import Services, open_services
 from mixcast.uploads.pipeline import process_show
 from tests.api.uploading import audio_file, leftover_temp_files, post_upload, show_count
 from tests.conftest import assert_api_error, client_of
@@ -114,3 +116,27 @@ async def test_a_job_folder_that_fills_up_gives_the_show_back_for_a_retry(
     assert set(services.store.list(f"shows/{row['id']}/")) == stored_before  # nothing stored
     # With room again, the retry makes it ready.
     assert await process_show(services.db, services.store, tmp_path / "jobs", row["id"]) == "ready"
+
+
+async def test_a_full_media_disk_refuses_the_upload_with_503_and_keeps_nothing(
+    services: Services, tmp_path: Path
+) -> None:
+    token = await make_token(services, await make_user(services, "spartacus"))
+    # 30 s of mono WAV: about 2.6 MB, more than the storage disk has left.
+    wav = audio_file(tmp_path, "long.wav", 30.0, container="wav", codec="pcm_s16le", layout="mono")
+    with small_disk(tmp_path / "media") as media:
+        settings = replace(services.settings, storage_url=f"file://{media}")
+        full = await open_services(settings)
+        try:
+            before = sorted(p.relative_to(media) for p in media.rglob("*") if p.is_file())
+            async with client_of(full) as client:
+                refused = await post_upload(client, token, {"name": "Long"}, wav)
+            body = assert_api_error(refused, status=503, type="StorageUnavailableException")
+            assert body["error"]["message"] == "Storage is unavailable; try again later."
+            assert refused.headers["retry-after"] == "5"
+            after = sorted(p.relative_to(media) for p in media.rglob("*") if p.is_file())
+            assert after == before  # no original, no partial ``.tmp-`` file
+            assert leftover_temp_files(full) == []
+        finally:
+            await full.close()
+    assert await show_count(services) == 0
