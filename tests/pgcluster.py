@@ -23,7 +23,12 @@ import pytest
 
 from tests.servers import free_port
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
+# Debian's server binaries, newest version first (initdb and pg_ctl are not on the PATH).
+PG_BIN = max(
+    Path("/usr/lib/postgresql").glob("*/bin"),
+    default=Path("/usr/lib/postgresql/bin"),
+    key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
+)
 
 
 @dataclass(frozen=True)
@@ -43,8 +48,17 @@ class Cluster:
     def start(self) -> None:
         """Start the server (again) on its port; returns once it accepts connections."""
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run("pg_ctl", "-D", str(self.root / "data"), "-o", options,
-                  "-l", str(self.root / "log"), "-w", "start")  # fmt: skip
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.root / "data"),
+            "-o",
+            options,
+            "-l",
+            str(self.root / "log"),
+            "-w",
+            "start",
+        )
 
     def stop(self, mode: str = "fast") -> None:
         """``fast``: clients are disconnected, as on a restart; ``immediate``: as on a crash."""
@@ -54,8 +68,19 @@ class Cluster:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
 
     def create_database(self, name: str) -> str:
-        self._run("psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
-                  "-d", "postgres", "-c", f'CREATE DATABASE "{name}"')  # fmt: skip
+        self._run(
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-c",
+            f'CREATE DATABASE "{name}"',
+        )
         return self.url(name)
 
 

@@ -103,7 +103,8 @@ def _unix(us: int) -> str:
     return f"{sign}{abs(us) // 1_000_000}.{abs(us) % 1_000_000:06d}"
 
 
-def _stamp(us: int, tie: int) -> str:
+def cursor_stamp(us: int, tie: int) -> str:
+    """A date-mode bound as links carry it, ``<unix>.<micro6>_<tie>`` (``parse_cursor``)."""
     return f"{_unix(us)}_{tie}"
 
 
@@ -139,9 +140,9 @@ def links(
     if items:
         first, last = items[0], items[-1]
         if not upwards or page.has_more:
-            out["previous"] = link(since=_stamp(first.time, first.tie))
+            out["previous"] = link(since=cursor_stamp(first.time, first.tie))
         if upwards or page.has_more:
-            out["next"] = link(until=_stamp(last.time, last.tie))
+            out["next"] = link(until=cursor_stamp(last.time, last.tie))
     elif window.until is not None:
         # Past the end: offer the way back to the items at and after this bound.
         out["previous"] = link(since=_unix(window.until.time - 1))

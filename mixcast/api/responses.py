@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mixcast.api.params import parse_callback
-from mixcast.errors import RETRY_AFTER_SECONDS, AppError
+from mixcast.errors import AppError
 
 JSON = "application/json; charset=utf-8"
 JAVASCRIPT = "text/javascript; charset=utf-8"
@@ -69,10 +69,7 @@ def error_response(request: Request, error: AppError) -> Response:
     except AppError:
         callback = None
     data, media_type = _body(error.body(), callback)
-    headers = {**CORS, **error.headers}
-    if error.http_status == 503:  # whatever is away (storage, the database): when to come back
-        headers.setdefault("Retry-After", str(RETRY_AFTER_SECONDS))
-    return Response(data, error.http_status, headers, media_type)
+    return Response(data, error.http_status, {**CORS, **error.headers}, media_type)
 
 
 def slash_redirect(location: str) -> Response:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from mixcast.errors import AppError
+from mixcast.errors import AppError, ServiceUnavailable
 
 # Keys are relative POSIX paths of plain segments: no "..", no absolute paths, no odd bytes.
 _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")
@@ -30,15 +31,24 @@ class BlobNotFound(AppError):
         self.key = key
 
 
-class StorageUnavailable(AppError):
-    """The store cannot be reached or refused to work (down, timed out, misconfigured). The
-    cause is logged by the backend; clients only learn to come back later."""
+class StorageUnavailable(ServiceUnavailable):
+    """The store cannot be reached or refused to work (down, timed out, misconfigured, its
+    disk full). The cause is logged by the backend; clients only learn to come back later
+    (503 with ``Retry-After``)."""
 
     type = "StorageUnavailableException"
-    http_status = 503
 
     def __init__(self) -> None:
         super().__init__("Storage is unavailable; try again later.")
+
+
+_NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def out_of_space(error: OSError) -> bool:
+    """Whether ``error`` says a file system (or this user's quota) is full: a state of the
+    server that passes, not a fault of what was being written."""
+    return error.errno in _NO_SPACE
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from mixcast.storage.base import (
     check_key,
     check_prefix,
     folder_prefix,
+    out_of_space,
 )
 
 log = logging.getLogger("mixcast.storage")
@@ -55,7 +56,7 @@ class LocalStore:
         try:
             yield
         except OSError as error:
-            if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+            if not out_of_space(error):
                 raise
             log.warning("storage %s is full: %s not stored", self.root, key)
             raise StorageUnavailable() from error

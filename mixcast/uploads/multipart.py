@@ -30,8 +30,9 @@ from python_multipart.exceptions import FormParserError, MultipartParseError
 from python_multipart.multipart import parse_options_header
 
 from mixcast.errors import InsufficientStorage
+from mixcast.storage.base import out_of_space
 from mixcast.uploads.errors import WHOLE_FORM, UploadInvalid, UploadTooLarge
-from mixcast.uploads.tempfiles import new_temp_file, out_of_space
+from mixcast.uploads.tempfiles import new_temp_file
 
 if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks

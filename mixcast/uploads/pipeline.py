@@ -49,8 +49,7 @@ from mixcast.media.audio import make_rendition
 from mixcast.pictures.store import save_picture
 from mixcast.shows.listing import refresh_listing
 from mixcast.storage import BlobStore
-from mixcast.storage.base import StorageUnavailable
-from mixcast.uploads.tempfiles import out_of_space
+from mixcast.storage.base import out_of_space
 
 log = logging.getLogger("mixcast.pipeline")
 
@@ -202,26 +201,30 @@ async def process_show(
                 with job_dir(work_root) as scratch:
                     await _make_stream(lease, store, row, Path(scratch))
                     await _make_pictures(lease, store, row)
-        except (StorageUnavailable, ServiceUnavailable):  # away for now: the queue retries
-            with contextlib.suppress(ServiceUnavailable):  # the database may be what is away
-                await _finish(lease, _RELEASE)
-            raise
         except LeaseLost:
             raise
-        except AppError as error:  # the file itself is the problem: tell its owner why
-            return await _finish(lease, _FAILED, error.message, "failed")
         except Exception as error:
-            if isinstance(error, OSError) and out_of_space(error):  # passes: retry, not fail
-                log.warning("show %s: the job folder %s is full; retried later", show_id, work_root)
-                with contextlib.suppress(ServiceUnavailable):
+            if _passes(error):  # storage or the database away, the job folder full: retry
+                if isinstance(error, OSError):
+                    log.warning("show %s: the job folder %s is full", show_id, work_root)
+                with contextlib.suppress(ServiceUnavailable):  # the database may be what is away
                     await _finish(lease, _RELEASE)
                 raise
+            if isinstance(error, AppError):  # the file itself is the problem: tell its owner why
+                return await _finish(lease, _FAILED, error.message, "failed")
             log.exception("processing show %s failed", show_id)
             return await _finish(lease, _FAILED, "Processing failed on the server.", "failed")
         return await _finish(lease, _READY, status="ready")
     except LeaseLost:
         log.warning("show %s: another run took it over; this one stops", show_id)
         return None
+
+
+def _passes(error: Exception) -> bool:
+    """A state of the server that passes (the queue retries the job), not a fault of the file."""
+    return isinstance(error, ServiceUnavailable) or (
+        isinstance(error, OSError) and out_of_space(error)
+    )
 
 
 async def _finish(

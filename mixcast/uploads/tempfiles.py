@@ -8,7 +8,6 @@ worker is still writing. The name never contains anything the client sent.
 
 from __future__ import annotations
 
-import errno
 import os
 import re
 import secrets
@@ -17,13 +16,6 @@ import time
 from pathlib import Path
 
 _NAME = re.compile(r"upload-([1-9][0-9]*)-[0-9a-f]{16}\.part")
-_NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
-
-
-def out_of_space(error: OSError) -> bool:
-    """Whether ``error`` says the folder's file system (or this user's quota) is full: a state
-    of the server that passes, not a fault of the upload."""
-    return error.errno in _NO_SPACE
 
 
 def new_temp_file(tmp_dir: Path, field: str) -> tuple[Path, int]:

@@ -22,7 +22,7 @@ from mixcast.api.routes import ApiRoute
 from mixcast.errors import AppError
 from mixcast.services import Services
 from mixcast.slashes import slashed_location
-from mixcast.storage.base import BlobNotFound, StorageUnavailable
+from mixcast.storage.base import BlobNotFound
 from mixcast.web.accounts import AccountPages
 from mixcast.web.authorize import AuthorizePages
 from mixcast.web.bodylimit import capped, declared_length
@@ -91,7 +91,7 @@ class SiteApp:
 
         try:
             await self.router(scope, receive, tracked)
-        except AppError as error:  # e.g. the database is away: its page, not a traceback
+        except AppError as error:  # storage or the database away: its page, not a traceback
             if started or scope["type"] != "http":
                 raise
             response = self.pages.error(None, error.http_status, error.message, error.headers)
@@ -123,8 +123,6 @@ class SiteApp:
             data = await anyio.to_thread.run_sync(store.get_bytes, key)
         except BlobNotFound:
             return self.pages.error(None, 404, "No such picture.")
-        except StorageUnavailable:
-            return self.pages.error(None, 503, "Storage is unavailable; try again later.")
         return Response(data, media_type="image/jpeg", headers=headers)
 
     async def not_found(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mixcast.api.paging import MAX_OFFSET, parse_cursor
+from mixcast.api.paging import MAX_OFFSET, cursor_stamp, parse_cursor
 from mixcast.api.render import show_key, tag_key, user_key
 from mixcast.db.database import Connection, Row
 from mixcast.errors import InvalidParameter
 from mixcast.lists.loaders import load_shows
-from mixcast.lists.window import Cursor, Slice, Window
+from mixcast.lists.window import Slice, Window
 from mixcast.pictures.urls import picture_map
 
 PAGE_SIZE = 20
@@ -104,11 +104,7 @@ def until_after(page: Slice) -> str | None:
     if not page.has_more or not page.items:
         return None
     last = page.items[-1]
-    return _stamp(Cursor(last.time, last.tie))
-
-
-def _stamp(cursor: Cursor) -> str:
-    return f"{cursor.time // 1_000_000}.{cursor.time % 1_000_000:06d}_{cursor.tie}"
+    return cursor_stamp(last.time, last.tie)
 
 
 def ranked_window(page: str | None) -> tuple[int, Window]:

@@ -21,7 +21,6 @@ from starlette.responses import HTMLResponse, Response
 from mixcast.accounts.sessions import SESSION_SECONDS, session_user
 from mixcast.clock import now_us
 from mixcast.db.database import Row
-from mixcast.errors import RETRY_AFTER_SECONDS
 from mixcast.services import Services
 from mixcast.web import csrf
 from mixcast.web.cookies import cookie_policy
@@ -120,8 +119,6 @@ class Pages:
         message: str,
         headers: dict[str, str] | None = None,
     ) -> HTMLResponse:
-        if status == 503:  # whatever is away (storage, the database): say when to come back
-            headers = {"Retry-After": str(RETRY_AFTER_SECONDS), **(headers or {})}
         return self.render(visit, "error.html", status, headers, code=status, message=message)
 
     def redirect(self, location: str, headers: dict[str, str] | None = None) -> Response:

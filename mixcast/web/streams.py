@@ -42,7 +42,7 @@ from mixcast.proxies import client_address
 from mixcast.ratelimit.throttle import Throttle
 from mixcast.shows.listens import ANONYMOUS_ID, count_listen, playable_show
 from mixcast.shows.visibility import visible_by_key
-from mixcast.storage.base import BlobNotFound, StorageUnavailable
+from mixcast.storage.base import BlobNotFound
 from mixcast.web import csrf
 from mixcast.web.bodylimit import BodyTooLarge
 from mixcast.web.pages import Pages
@@ -196,9 +196,6 @@ class StreamRoutes:
     def _missing(self, what: str) -> Response:
         return self.pages.error(None, 404, f"There is no {what} here.")
 
-    def _unavailable(self) -> Response:
-        return self.pages.error(None, 503, "Storage is unavailable; try again later.")
-
     async def _blob(
         self, request: Request, column: str, what: str, media_type: str
     ) -> Response | tuple[str, str]:
@@ -220,10 +217,8 @@ class StreamRoutes:
             return found
         key, _ = found
         store = self.services.store
-        try:
-            url = store.url_for(key, REDIRECT_SECONDS)  # presigned locally: no request
-        except StorageUnavailable:
-            return self._unavailable()
+        # Presigned locally, no request; StorageUnavailable becomes the site's 503 page.
+        url = store.url_for(key, REDIRECT_SECONDS)
         if url is None:  # local storage without the file
             return self._missing("stream")
         return Response(status_code=302, headers={"Location": url, "Cache-Control": "no-store"})
@@ -240,8 +235,6 @@ class StreamRoutes:
             data = await anyio.to_thread.run_sync(store.get_bytes, key)
         except BlobNotFound:
             return self._missing("waveform")
-        except StorageUnavailable:
-            return self._unavailable()
         etag = '"' + hashlib.md5(data, usedforsecurity=False).hexdigest() + '"'
         headers = {"Cache-Control": cache, "ETag": etag, "X-Content-Type-Options": "nosniff"}
         if not_modified(request, etag, None):
